@@ -1,0 +1,14 @@
+module github.com/lausd/misis-intake
+
+go 1.26.8
+
+require (
+	github.com/ebitengine/purego v0.8.4 // indirect
+	github.com/gen2brain/go-fitz v1.24.15 // indirect
+	github.com/go-pdf/fpdf v0.9.0 // indirect
+	github.com/jupiterrider/ffi v0.5.0 // indirect
+	github.com/otiai10/gosseract/v2 v2.4.1 // indirect
+	github.com/pdfcpu/pdfcpu v0.15.0 // indirect
+	golang.org/x/image v0.47.0 // indirect
+	golang.org/x/sys v0.49.0 // indirect
+)
