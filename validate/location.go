@@ -1,0 +1,156 @@
+package validate
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+)
+
+// Owners of a location: the Central Office, or one of the six Local
+// Districts.
+const (
+	OwnerCentralOffice = "Central Office"
+	OwnerCentral       = "Central"
+	OwnerEast          = "East"
+	OwnerNortheast     = "Northeast"
+	OwnerNorthwest     = "Northwest"
+	OwnerSouth         = "South"
+	OwnerWest          = "West"
+)
+
+// queues maps each owner to its provisioning queue.
+var queues = map[string]string{
+	OwnerCentralOffice: "central-office",
+	OwnerCentral:       "ld-central",
+	OwnerEast:          "ld-east",
+	OwnerNortheast:     "ld-northeast",
+	OwnerNorthwest:     "ld-northwest",
+	OwnerSouth:         "ld-south",
+	OwnerWest:          "ld-west",
+}
+
+// Queues returns the name of every provisioning queue, sorted.
+func Queues() []string {
+	return []string{"central-office", "ld-central", "ld-east", "ld-northeast", "ld-northwest", "ld-south", "ld-west"}
+}
+
+// QueueFor returns the provisioning queue of an owner, and false for an
+// owner that is neither the Central Office nor a Local District.
+func QueueFor(owner string) (string, bool) {
+	q, ok := queues[owner]
+	return q, ok
+}
+
+// Location is a school or office, identified by its location code.
+type Location struct {
+	Code  string `json:"location_code"`
+	Name  string `json:"name"`
+	Owner string `json:"owner"`
+}
+
+// Queue returns the provisioning queue of the location's owner.
+func (l Location) Queue() string { return queues[l.Owner] }
+
+// Locations looks locations up by code. found is false for an unknown
+// code; err is for failures to look.
+type Locations interface {
+	Location(ctx context.Context, code string) (l Location, found bool, err error)
+}
+
+// MemLocations is a Locations held in memory, read from CSV.
+type MemLocations struct {
+	byCode map[string]Location
+	order  []string
+}
+
+// LocationColumns is the header of the locations CSV.
+var LocationColumns = []string{"location_code", "name", "owner"}
+
+// ReadLocations reads the locations CSV. The header must name
+// LocationColumns (in any order); the owner must be "Central Office" or a
+// Local District (Central, East, Northeast, Northwest, South, West). Every
+// bad row is reported as a *CSVError, all joined into one error.
+func ReadLocations(r io.Reader) (*MemLocations, error) {
+	rows, err := readCSV(r, LocationColumns)
+	if err != nil {
+		return nil, fmt.Errorf("read locations: %w", err)
+	}
+	m := &MemLocations{byCode: map[string]Location{}}
+	firstLine := map[string]int{}
+	var errs []error
+	for _, row := range rows {
+		bad := func(col, format string, args ...any) {
+			errs = append(errs, &CSVError{Line: row.line, Column: col, Problem: fmt.Sprintf(format, args...)})
+		}
+		l := Location{Code: row.cells["location_code"], Name: row.cells["name"], Owner: canonicalOwner(row.cells["owner"])}
+		ok := true
+		if l.Code == "" || strings.Trim(l.Code, "0123456789") != "" {
+			bad("location_code", "%q is not a number", l.Code)
+			ok = false
+		} else if prev, dup := firstLine[l.Code]; dup {
+			bad("location_code", "location code also on line %d", prev)
+			ok = false
+		}
+		if l.Name == "" {
+			bad("name", "is empty")
+			ok = false
+		}
+		if _, known := queues[l.Owner]; !known {
+			bad("owner", "%q is neither Central Office nor a Local District (Central, East, Northeast, Northwest, South, West)", row.cells["owner"])
+			ok = false
+		}
+		if ok {
+			firstLine[l.Code] = row.line
+			m.byCode[l.Code] = l
+			m.order = append(m.order, l.Code)
+		}
+	}
+	if len(errs) > 0 {
+		return nil, fmt.Errorf("read locations: %w", errors.Join(errs...))
+	}
+	return m, nil
+}
+
+// canonicalOwner accepts an owner in any case, and "Local District East"
+// for "East".
+func canonicalOwner(s string) string {
+	s = strings.Join(strings.Fields(s), " ")
+	if rest, ok := cutPrefixFold(s, "Local District "); ok {
+		s = rest
+	} else if rest, ok := cutPrefixFold(s, "LD "); ok {
+		s = rest
+	}
+	for owner := range queues {
+		if strings.EqualFold(owner, s) {
+			return owner
+		}
+	}
+	return s
+}
+
+func cutPrefixFold(s, prefix string) (string, bool) {
+	if len(s) >= len(prefix) && strings.EqualFold(s[:len(prefix)], prefix) {
+		return s[len(prefix):], true
+	}
+	return s, false
+}
+
+// Location implements Locations.
+func (m *MemLocations) Location(ctx context.Context, code string) (Location, bool, error) {
+	if err := ctx.Err(); err != nil {
+		return Location{}, false, err
+	}
+	l, ok := m.byCode[code]
+	return l, ok, nil
+}
+
+// All returns every location in file order.
+func (m *MemLocations) All() []Location {
+	out := make([]Location, 0, len(m.order))
+	for _, c := range m.order {
+		out = append(out, m.byCode[c])
+	}
+	return out
+}
