@@ -1,0 +1,203 @@
+package ocr
+
+import (
+	"image"
+	"math"
+)
+
+// affine maps template points (x, y) to image pixels (u, v):
+// u = A*x + B*y + C, v = D*x + E*y + F.
+type affine struct{ A, B, C, D, E, F float64 }
+
+func (m affine) apply(x, y float64) (float64, float64) {
+	return m.A*x + m.B*y + m.C, m.D*x + m.E*y + m.F
+}
+
+// then returns the map that applies m first and n after it.
+func (m affine) then(n affine) affine {
+	return affine{
+		A: n.A*m.A + n.B*m.D, B: n.A*m.B + n.B*m.E, C: n.A*m.C + n.B*m.F + n.C,
+		D: n.D*m.A + n.E*m.D, E: n.D*m.B + n.E*m.E, F: n.D*m.C + n.E*m.F + n.F,
+	}
+}
+
+// invert returns the inverse map, or false when m is singular.
+func (m affine) invert() (affine, bool) {
+	det := m.A*m.E - m.B*m.D
+	if math.Abs(det) < 1e-12 {
+		return affine{}, false
+	}
+	a, b, d, e := m.E/det, -m.B/det, -m.D/det, m.A/det
+	return affine{A: a, B: b, C: -(a*m.C + b*m.F), D: d, E: e, F: -(d*m.C + e*m.F)}, true
+}
+
+// scale returns the mean linear scale of m (pixels per point).
+func (m affine) scale() float64 {
+	return math.Sqrt(math.Abs(m.A*m.E - m.B*m.D))
+}
+
+// similarity returns the map of a rotation by theta (radians, clockwise on
+// the page as y grows downwards), uniform scale s and shift.
+func similarity(s, theta, tx, ty float64) affine {
+	c, n := s*math.Cos(theta), s*math.Sin(theta)
+	return affine{A: c, B: -n, C: tx, D: n, E: c, F: ty}
+}
+
+// sample returns the bilinear gray value of img at (u, v), white outside.
+func sample(img *image.Gray, u, v float64) float64 {
+	u -= 0.5
+	v -= 0.5
+	x0, y0 := int(math.Floor(u)), int(math.Floor(v))
+	fx, fy := u-float64(x0), v-float64(y0)
+	get := func(x, y int) float64 {
+		if x < 0 || y < 0 || x >= img.Rect.Dx() || y >= img.Rect.Dy() {
+			return 255
+		}
+		return float64(img.Pix[y*img.Stride+x])
+	}
+	a := get(x0, y0)*(1-fx) + get(x0+1, y0)*fx
+	b := get(x0, y0+1)*(1-fx) + get(x0+1, y0+1)*fx
+	return a*(1-fy) + b*fy
+}
+
+// warp renders the template region box (points) of img at px pixels per
+// point, through m (template points to image pixels). When the image is
+// coarser than the output, it averages a small neighbourhood instead of
+// picking one pixel, so thin lines do not vanish.
+func warp(img *image.Gray, m affine, box boxF, px float64) *image.Gray {
+	w, h := int(math.Round(box.W*px)), int(math.Round(box.H*px))
+	if w < 1 {
+		w = 1
+	}
+	if h < 1 {
+		h = 1
+	}
+	out := image.NewGray(image.Rect(0, 0, w, h))
+	// Image pixels per output pixel: when above 1, average that many samples.
+	ratio := m.scale() / px
+	n := 1
+	if ratio > 1.5 {
+		n = int(math.Ceil(ratio))
+		if n > 4 {
+			n = 4
+		}
+	}
+	step := 1 / (px * float64(n))
+	for j := 0; j < h; j++ {
+		for i := 0; i < w; i++ {
+			x0 := box.X + float64(i)/px
+			y0 := box.Y + float64(j)/px
+			sum := 0.0
+			for b := 0; b < n; b++ {
+				for a := 0; a < n; a++ {
+					u, v := m.apply(x0+(float64(a)+0.5)*step, y0+(float64(b)+0.5)*step)
+					sum += sample(img, u, v)
+				}
+			}
+			out.Pix[j*out.Stride+i] = uint8(sum/float64(n*n) + 0.5)
+		}
+	}
+	return out
+}
+
+// boxF is a rectangle in points, the engine's copy of forms.Box.
+type boxF struct{ X, Y, W, H float64 }
+
+// rotate returns img turned clockwise by quarter turns (0-3).
+func rotate(img *image.Gray, quarters int) *image.Gray {
+	quarters = ((quarters % 4) + 4) % 4
+	if quarters == 0 {
+		return img
+	}
+	w, h := img.Rect.Dx(), img.Rect.Dy()
+	var out *image.Gray
+	if quarters == 2 {
+		out = image.NewGray(image.Rect(0, 0, w, h))
+	} else {
+		out = image.NewGray(image.Rect(0, 0, h, w))
+	}
+	for y := 0; y < h; y++ {
+		row := img.Pix[y*img.Stride : y*img.Stride+w]
+		for x, p := range row {
+			switch quarters {
+			case 1: // clockwise: (x, y) -> (h-1-y, x)
+				out.Pix[x*out.Stride+h-1-y] = p
+			case 2:
+				out.Pix[(h-1-y)*out.Stride+w-1-x] = p
+			case 3: // counter-clockwise: (x, y) -> (y, w-1-x)
+				out.Pix[(w-1-x)*out.Stride+y] = p
+			}
+		}
+	}
+	return out
+}
+
+// shrink returns img reduced by an integer factor by area averaging.
+func shrink(img *image.Gray, f int) *image.Gray {
+	if f <= 1 {
+		return img
+	}
+	w, h := img.Rect.Dx()/f, img.Rect.Dy()/f
+	out := image.NewGray(image.Rect(0, 0, w, h))
+	n := f * f
+	for y := 0; y < h; y++ {
+		for x := 0; x < w; x++ {
+			s := 0
+			for b := 0; b < f; b++ {
+				row := img.Pix[(y*f+b)*img.Stride+x*f:]
+				for a := 0; a < f; a++ {
+					s += int(row[a])
+				}
+			}
+			out.Pix[y*out.Stride+x] = uint8(s / n)
+		}
+	}
+	return out
+}
+
+// inkThreshold is the gray level below which a pixel counts as ink. Paper
+// from scanners is rarely darker than 200 and pen strokes rarely lighter
+// than 120; fax pages are already black and white.
+const inkThreshold = 150
+
+// otsu returns the Otsu threshold of img, clamped to a sane band so that a
+// page with almost no ink does not split its paper noise in two.
+func otsu(img *image.Gray) int {
+	var hist [256]int
+	w, h := img.Rect.Dx(), img.Rect.Dy()
+	for y := 0; y < h; y++ {
+		for _, p := range img.Pix[y*img.Stride : y*img.Stride+w] {
+			hist[p]++
+		}
+	}
+	total := w * h
+	sum := 0.0
+	for i, c := range hist {
+		sum += float64(i * c)
+	}
+	var sumB, wB float64
+	best, thr := -1.0, inkThreshold
+	for t := 0; t < 256; t++ {
+		wB += float64(hist[t])
+		if wB == 0 {
+			continue
+		}
+		wF := float64(total) - wB
+		if wF == 0 {
+			break
+		}
+		sumB += float64(t * hist[t])
+		mB, mF := sumB/wB, (sum-sumB)/wF
+		v := wB * wF * (mB - mF) * (mB - mF)
+		if v > best {
+			best, thr = v, t
+		}
+	}
+	if thr < 100 {
+		thr = 100
+	}
+	if thr > 200 {
+		thr = 200
+	}
+	return thr
+}
