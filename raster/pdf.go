@@ -1,0 +1,350 @@
+package raster
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"image"
+	"math"
+
+	"github.com/gen2brain/go-fitz"
+	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu"
+	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/model"
+	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/types"
+)
+
+// eofWindow is where the %%EOF marker must be: a PDF written in full ends
+// with it (give or take trailing bytes some mailers add); a truncated
+// attachment does not.
+const eofWindow = 1024
+
+// Bounds on what a page may ask of pdfcpu while we look at it.
+const (
+	maxContentBytes = 64 << 10 // a single-image page's content is a few dozen bytes
+	maxFormDepth    = 8        // nesting of form XObjects searched for images
+)
+
+// pdfConfig is the pdfcpu configuration for reading untrusted PDFs. It is
+// built here rather than with model.NewDefaultConfiguration, which would
+// create pdfcpu's configuration directory in the user's home on first use.
+func pdfConfig() *model.Configuration {
+	lim := model.DefaultResourceLimits()
+	lim.MaxDecodeBytes = 256 << 20
+	lim.MaxStreamBytes = 256 << 20
+	return &model.Configuration{
+		Reader15:                  true,
+		ValidationMode:            model.ValidationRelaxed,
+		UnsupportedResourcePolicy: model.UnsupportedResourceSkip,
+		Eol:                       types.EolLF,
+		Limits:                    lim,
+		Cmd:                       model.VALIDATE,
+	}
+}
+
+// pdfPlan is what will be done with one PDF page.
+type pdfPlan struct {
+	index int // from 1
+	// image is the page's single full-page image when it can be decoded
+	// directly; nil means render.
+	image *pdfImage
+	// renderDPI is the resolution of a rendered page.
+	renderDPI float64
+	rotate    int // clockwise degrees, a multiple of 90
+	out       plannedPage
+}
+
+func decodePDF(ctx context.Context, data []byte, lim Limits, fn func(Page) error) error {
+	data = data[pdfStart(data):]
+	tail := data[max(0, len(data)-eofWindow):]
+	if !bytes.Contains(tail, []byte("%%EOF")) {
+		return fmt.Errorf("%w: PDF has no %%%%EOF marker at its end (truncated?)", ErrCorrupt)
+	}
+
+	var xref *model.Context
+	perr := protect("pdf parse", func() (err error) {
+		xref, err = pdfcpu.ReadWithContext(ctx, bytes.NewReader(data), pdfConfig())
+		if err == nil {
+			err = xref.EnsurePageCount()
+		}
+		return err
+	})
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	switch {
+	case errors.Is(perr, pdfcpu.ErrWrongPassword):
+		return fmt.Errorf("%w: a password is needed to open it", ErrEncrypted)
+	case perr != nil:
+		// MuPDF repairs more than pdfcpu reads (broken cross-reference
+		// tables, wrong offsets): let it have a go before giving up.
+		return renderWholePDF(ctx, data, lim, fn, perr)
+	}
+
+	n := xref.PageCount
+	if n <= 0 {
+		return ErrNoPages
+	}
+	if n > lim.MaxPages {
+		return fmt.Errorf("%w: %d pages, limit %d", ErrTooLarge, n, lim.MaxPages)
+	}
+	plans := make([]pdfPlan, 0, n)
+	sizes := make([]plannedPage, 0, n)
+	for i := 1; i <= n; i++ {
+		p, err := planPDFPage(xref, i, lim)
+		if err != nil {
+			return fmt.Errorf("raster: page %d: %w", i, err)
+		}
+		plans = append(plans, p)
+		sizes = append(sizes, p.out)
+	}
+	if err := checkPlan(sizes, lim); err != nil {
+		return err
+	}
+
+	var doc *fitz.Document
+	defer func() {
+		if doc != nil {
+			_ = doc.Close()
+		}
+	}()
+	render := func(p pdfPlan) (*image.Gray, error) {
+		if doc == nil {
+			d, err := openFitz(data)
+			if err != nil {
+				return nil, err
+			}
+			doc = d
+		}
+		return renderFitzPage(doc, p.index-1, p.renderDPI, lim)
+	}
+
+	for _, p := range plans {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		page := Page{Index: p.index}
+		if p.image != nil {
+			img, dpi, err := p.image.decode(lim)
+			switch {
+			case err == nil:
+				page.Image, page.DPI, page.Source = rotate(img, p.rotate), dpi, p.image.source
+			case errors.Is(err, ErrTooLarge):
+				return fmt.Errorf("raster: page %d: %w", p.index, err)
+			default:
+				// The image did not decode as its dictionary says; MuPDF
+				// is more forgiving with damaged image data.
+				p.renderDPI = p.image.nativeDPI()
+			}
+		}
+		if page.Image == nil {
+			img, err := render(p)
+			if err != nil {
+				return fmt.Errorf("raster: page %d: %w", p.index, err)
+			}
+			page.Image, page.DPI, page.Source = img, p.renderDPI, SourcePDFRender
+		}
+		if err := emit(ctx, fn, page); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// renderWholePDF renders every page with MuPDF alone, for a PDF pdfcpu could
+// not read. Without pdfcpu the images a page draws cannot be checked before
+// MuPDF decodes them; the page sizes still are.
+func renderWholePDF(ctx context.Context, data []byte, lim Limits, fn func(Page) error, perr error) error {
+	doc, err := openFitz(data)
+	if err != nil {
+		if errors.Is(err, ErrEncrypted) {
+			return err
+		}
+		return fmt.Errorf("%w: %v (pdfcpu: %v)", ErrCorrupt, err, perr)
+	}
+	defer doc.Close()
+	n, err := fitzPageCount(doc)
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		return fmt.Errorf("%w (pdfcpu: %v)", ErrNoPages, perr)
+	}
+	if n > lim.MaxPages {
+		return fmt.Errorf("%w: %d pages, limit %d", ErrTooLarge, n, lim.MaxPages)
+	}
+	sizes := make([]plannedPage, 0, n)
+	for i := range n {
+		w, h, err := fitzPageSize(doc, i, lim.RenderDPI)
+		if err != nil {
+			return fmt.Errorf("raster: page %d: %w", i+1, err)
+		}
+		sizes = append(sizes, plannedPage{w, h})
+	}
+	if err := checkPlan(sizes, lim); err != nil {
+		return err
+	}
+	for i := range n {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		img, err := renderFitzPage(doc, i, lim.RenderDPI, lim)
+		if err != nil {
+			return fmt.Errorf("raster: page %d: %w", i+1, err)
+		}
+		if err := emit(ctx, fn, Page{Index: i + 1, Image: img, DPI: lim.RenderDPI, Source: SourcePDFRender}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// planPDFPage decides how page i is turned into an image and how large it
+// will be, checking every image the page draws against the limits.
+func planPDFPage(xref *model.Context, i int, lim Limits) (pdfPlan, error) {
+	x := xref.XRefTable
+	pageDict, _, attrs, err := x.PageDict(i, false)
+	if err != nil {
+		return pdfPlan{}, fmt.Errorf("%w: %v", ErrCorrupt, err)
+	}
+	box := pageBox(attrs)
+	if box.Width() <= 0 || box.Height() <= 0 {
+		return pdfPlan{}, fmt.Errorf("%w: empty page box", ErrCorrupt)
+	}
+	if err := checkImages(x, attrs.Resources, lim, 0, map[int]bool{}); err != nil {
+		return pdfPlan{}, err
+	}
+	p := pdfPlan{index: i, renderDPI: lim.RenderDPI, rotate: ((attrs.Rotate%360)+360)%360/90*90}
+
+	if img := singleImage(x, pageDict, attrs.Resources, box); img != nil {
+		if img.decodable() {
+			p.image = img
+			w, h, _ := squareSize(img.w, img.h, img.xdpi, img.ydpi)
+			p.out = plannedPage{w, h}
+			if p.rotate == 90 || p.rotate == 270 {
+				p.out = plannedPage{h, w}
+			}
+			return p, nil
+		}
+		p.renderDPI = img.nativeDPI()
+	}
+	w, h := pointsToPixels(box.Width(), p.renderDPI), pointsToPixels(box.Height(), p.renderDPI)
+	if p.rotate == 90 || p.rotate == 270 {
+		w, h = h, w
+	}
+	p.out = plannedPage{w, h}
+	return p, nil
+}
+
+// pageBox is the visible page: the CropBox clipped to the MediaBox, as
+// MuPDF shows it. A page without a MediaBox is US Letter, as in MuPDF.
+func pageBox(attrs *model.InheritedPageAttrs) types.Rectangle {
+	box := types.Rectangle{UR: types.Point{X: 612, Y: 792}}
+	if attrs.MediaBox != nil {
+		box = normRect(*attrs.MediaBox)
+	}
+	if attrs.CropBox != nil {
+		c := normRect(*attrs.CropBox)
+		box.LL.X, box.LL.Y = math.Max(box.LL.X, c.LL.X), math.Max(box.LL.Y, c.LL.Y)
+		box.UR.X, box.UR.Y = math.Min(box.UR.X, c.UR.X), math.Min(box.UR.Y, c.UR.Y)
+	}
+	return box
+}
+
+func normRect(r types.Rectangle) types.Rectangle {
+	return types.Rectangle{
+		LL: types.Point{X: math.Min(r.LL.X, r.UR.X), Y: math.Min(r.LL.Y, r.UR.Y)},
+		UR: types.Point{X: math.Max(r.LL.X, r.UR.X), Y: math.Max(r.LL.Y, r.UR.Y)},
+	}
+}
+
+// checkImages rejects a page that draws an image larger than the per-page
+// pixel limit, searching the resources of nested form XObjects too, before
+// anything decodes it.
+func checkImages(x *model.XRefTable, res types.Dict, lim Limits, depth int, seen map[int]bool) error {
+	if res == nil || depth > maxFormDepth {
+		return nil
+	}
+	xobjs, ok := deref(x, res["XObject"]).(types.Dict)
+	if !ok {
+		return nil
+	}
+	for name, o := range xobjs {
+		if ref, ok := o.(types.IndirectRef); ok {
+			nr := ref.ObjectNumber.Value()
+			if seen[nr] {
+				continue
+			}
+			seen[nr] = true
+		}
+		sd, _, err := x.DereferenceStreamDict(o)
+		if err != nil || sd == nil {
+			continue
+		}
+		switch subtype(x, sd.Dict) {
+		case "Image":
+			w, _ := intEntry(x, sd.Dict, "Width")
+			h, _ := intEntry(x, sd.Dict, "Height")
+			if w <= 0 || h <= 0 {
+				continue // MuPDF refuses such an image; nothing to allocate.
+			}
+			if _, err := checkPixels(w, h, lim); err != nil {
+				return fmt.Errorf("image %s: %w", name, err)
+			}
+		case "Form":
+			sub, _ := deref(x, sd.Dict["Resources"]).(types.Dict)
+			if err := checkImages(x, sub, lim, depth+1, seen); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// deref resolves indirect references; nil when o cannot be resolved.
+func deref(x *model.XRefTable, o types.Object) types.Object {
+	if o == nil {
+		return nil
+	}
+	r, err := x.Dereference(o)
+	if err != nil {
+		return nil
+	}
+	return r
+}
+
+func intEntry(x *model.XRefTable, d types.Dict, key string) (int, bool) {
+	switch v := deref(x, d[key]).(type) {
+	case types.Integer:
+		return v.Value(), true
+	case types.Float:
+		if f := v.Value(); f == math.Trunc(f) && math.Abs(f) < 1<<31 {
+			return int(f), true
+		}
+	}
+	return 0, false
+}
+
+func boolEntry(x *model.XRefTable, d types.Dict, key string) bool {
+	b, ok := deref(x, d[key]).(types.Boolean)
+	return ok && b.Value()
+}
+
+func nameEntry(x *model.XRefTable, d types.Dict, key string) string {
+	n, _ := deref(x, d[key]).(types.Name)
+	return n.Value()
+}
+
+func subtype(x *model.XRefTable, d types.Dict) string {
+	return nameEntry(x, d, "Subtype")
+}
+
+func number(o types.Object) (float64, bool) {
+	switch v := o.(type) {
+	case types.Integer:
+		return float64(v.Value()), true
+	case types.Float:
+		return v.Value(), true
+	}
+	return 0, false
+}

@@ -1,0 +1,335 @@
+package raster
+
+import (
+	"bytes"
+	"compress/zlib"
+	"context"
+	"errors"
+	"image"
+	"image/jpeg"
+	"image/png"
+	"math"
+	"sync"
+	"testing"
+
+	"github.com/gen2brain/go-fitz"
+)
+
+// wantPage is what a decoded page must look like.
+type wantPage struct {
+	w, h   int
+	dpi    float64
+	source Source
+}
+
+func checkPages(t *testing.T, pages []Page, want []wantPage) {
+	t.Helper()
+	if len(pages) != len(want) {
+		t.Fatalf("got %d pages, want %d", len(pages), len(want))
+	}
+	for i, p := range pages {
+		w := want[i]
+		b := p.Image.Bounds()
+		if p.Index != i+1 {
+			t.Errorf("page %d: Index %d", i+1, p.Index)
+		}
+		if b.Min != (image.Point{}) || b.Dx() != w.w || b.Dy() != w.h {
+			t.Errorf("page %d: image %v, want %dx%d", i+1, b, w.w, w.h)
+		}
+		if math.Abs(p.DPI-w.dpi) > 0.01 {
+			t.Errorf("page %d: DPI %.3f, want %.3f", i+1, p.DPI, w.dpi)
+		}
+		if p.Source != w.source {
+			t.Errorf("page %d: source %q, want %q", i+1, p.Source, w.source)
+		}
+		checkRect(t, p.Image, p.DPI, i+1)
+	}
+}
+
+func decode(t *testing.T, data []byte, lim Limits) []Page {
+	t.Helper()
+	pages, err := Decode(context.Background(), data, lim)
+	if err != nil {
+		t.Fatalf("Decode: %v", err)
+	}
+	return pages
+}
+
+// A fax page is 1728 pixels across 8.47 inches (204 dpi). Fine mode is 2156
+// rows at 196 dpi, standard mode 1078 rows at 98 dpi: both come out 2244 rows
+// at 204 dpi once the pixels are square.
+func TestFaxPDF(t *testing.T) {
+	g3strip, w, h := tiffStrip(t, readFile(t, ghostscript(t, 1, "tiffg3", "204x98", "tif")))
+	g4strip, _, _ := tiffStrip(t, readFile(t, ghostscript(t, 1, "tiffg4", "204x196", "tif")))
+	pageW := float64(w) / 204 * 72
+	tests := []struct {
+		name string
+		pdf  []byte
+		want []wantPage
+	}{
+		{"tiffg4 204x196 via tiff2pdf", faxPDF(t, 1, "tiffg4", "204x196"),
+			[]wantPage{{1728, 2244, 204, SourcePDFImageCCITT}}},
+		{"tiffg3 204x98 via tiff2pdf", faxPDF(t, 1, "tiffg3", "204x98"),
+			[]wantPage{{1728, 2244, 204, SourcePDFImageCCITT}}},
+		{"three fine pages", faxPDF(t, 3, "tiffg4", "204x196"),
+			[]wantPage{{1728, 2244, 204, SourcePDFImageCCITT}, {1728, 2244, 204, SourcePDFImageCCITT}, {1728, 2244, 204, SourcePDFImageCCITT}}},
+		// A gateway that embeds gs's G3 data as is (K 0, EOLs with fill
+		// bits, which x/image/ccitt cannot read): MuPDF renders the page at
+		// the image's own resolution, so the result is the same page.
+		{"G3 1-D stream with fill bits, K 0", imagePDF(pageW, 792,
+			"/Width 1728 /Height 1078 /BitsPerComponent 1 /ColorSpace /DeviceGray /Filter /CCITTFaxDecode /DecodeParms << /K 0 /Columns 1728 /Rows 1078 /EndOfLine true >>", g3strip),
+			[]wantPage{{1728, 2244, 204, SourcePDFRender}}},
+		// BlackIs1 with a Decode array that undoes it: the same page.
+		{"G4 BlackIs1 with Decode [1 0]", imagePDF(pageW, 792,
+			"/Width 1728 /Height 2156 /BitsPerComponent 1 /ColorSpace /DeviceGray /Decode [1 0] /Filter /CCITTFaxDecode /DecodeParms << /K -1 /Columns 1728 /BlackIs1 true >>", g4strip),
+			[]wantPage{{1728, 2244, 204, SourcePDFImageCCITT}}},
+	}
+	if h != 1078 {
+		t.Fatalf("gs tiffg3 at 204x98 made %d rows, want 1078", h)
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			checkPages(t, decode(t, tc.pdf, Limits{}), tc.want)
+		})
+	}
+}
+
+// The image taken from the stream must be the page MuPDF draws: same size
+// at the same resolution, and nearly every pixel the same.
+func TestFaxImageMatchesRender(t *testing.T) {
+	for _, res := range []string{"204x196", "204x98"} {
+		t.Run(res, func(t *testing.T) {
+			pdf := faxPDF(t, 1, "tiffg4", res)
+			pages := decode(t, pdf, Limits{})
+			doc, err := fitz.NewFromMemory(pdf)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer doc.Close()
+			rgba, err := doc.ImageDPI(0, pages[0].DPI)
+			if err != nil {
+				t.Fatal(err)
+			}
+			rendered := toGray(rgba)
+			got := pages[0].Image
+			if rendered.Bounds() != got.Bounds() {
+				t.Fatalf("decoded %v, MuPDF rendered %v", got.Bounds(), rendered.Bounds())
+			}
+			differ := 0
+			for i := range got.Pix {
+				if (got.Pix[i] < 128) != (rendered.Pix[i] < 128) {
+					differ++
+				}
+			}
+			if share := float64(differ) / float64(len(got.Pix)); share > 0.005 {
+				t.Errorf("%.2f%% of the pixels differ from MuPDF's rendering", 100*share)
+			}
+		})
+	}
+}
+
+func TestJPEGInPDF(t *testing.T) {
+	jpg200 := readFile(t, ghostscript(t, 1, "jpeggray", "200", "jpg"))
+	gray300 := ghostscript(t, 1, "tiffgray", "300", "tif")
+	run(t, "tiff2pdf", "-j", "-q", "90", "-o", gray300+".pdf", gray300)
+
+	tests := []struct {
+		name string
+		pdf  []byte
+		want []wantPage
+	}{
+		{"200 dpi, hand-made PDF", imagePDF(612, 792, "/Width 1700 /Height 2200 /BitsPerComponent 8 /ColorSpace /DeviceGray /Filter /DCTDecode", jpg200),
+			[]wantPage{{1700, 2200, 200, SourcePDFImageJPEG}}},
+		{"300 dpi, tiff2pdf -j", readFile(t, gray300+".pdf"),
+			[]wantPage{{2550, 3300, 300, SourcePDFImageJPEG}}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			checkPages(t, decode(t, tc.pdf, Limits{}), tc.want)
+		})
+	}
+}
+
+func TestFlateImagePDF(t *testing.T) {
+	// A raw 8-bit gray image drawn over a Letter page at 100 dpi, compressed
+	// by pdfcpu's own Flate filter parameters (none: plain zlib).
+	img := image.NewGray(image.Rect(0, 0, 850, 1100))
+	for i := range img.Pix {
+		img.Pix[i] = 255
+	}
+	for y := 100; y < 200; y++ {
+		for x := 100; x < 300; x++ {
+			img.Pix[y*img.Stride+x] = 0
+		}
+	}
+	var z bytes.Buffer
+	zw := zlib.NewWriter(&z)
+	if _, err := zw.Write(img.Pix); err != nil {
+		t.Fatal(err)
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	pdf := imagePDF(612, 792, "/Width 850 /Height 1100 /BitsPerComponent 8 /ColorSpace /DeviceGray /Filter /FlateDecode", z.Bytes())
+	checkPages(t, decode(t, pdf, Limits{}), []wantPage{{850, 1100, 100, SourcePDFImageFlate}})
+}
+
+func TestVectorPDF(t *testing.T) {
+	checkPages(t, decode(t, vectorPDF(t, 2), Limits{}), []wantPage{
+		{2550, 3300, 300, SourcePDFRender},
+		{2550, 3300, 300, SourcePDFRender},
+	})
+	checkPages(t, decode(t, vectorPDF(t, 1), Limits{RenderDPI: 150}), []wantPage{{1275, 1650, 150, SourcePDFRender}})
+}
+
+func TestTIFF(t *testing.T) {
+	tests := []struct {
+		name string
+		tif  []byte
+		want []wantPage
+	}{
+		{"G4 fine, 3 pages", readFile(t, ghostscript(t, 3, "tiffg4", "204x196", "tif")),
+			[]wantPage{{1728, 2244, 204, SourceTIFF}, {1728, 2244, 204, SourceTIFF}, {1728, 2244, 204, SourceTIFF}}},
+		// gs writes G3 with fill bits before each EOL, which x/image/tiff
+		// cannot read: MuPDF renders those pages.
+		{"G3 1-D standard, 2 pages", readFile(t, ghostscript(t, 2, "tiffg3", "204x98", "tif")),
+			[]wantPage{{1728, 2244, 204, SourceTIFFRender}, {1728, 2244, 204, SourceTIFFRender}}},
+		{"G3 2-D standard, rendered by MuPDF", readFile(t, ghostscript(t, 2, "tiffg32d", "204x98", "tif")),
+			[]wantPage{{1728, 2244, 204, SourceTIFFRender}, {1728, 2244, 204, SourceTIFFRender}}},
+		{"8-bit gray LZW 150 dpi", readFile(t, ghostscript(t, 1, "tiffgray", "150", "tif", "-sCompression=lzw")),
+			[]wantPage{{1275, 1650, 150, SourceTIFF}}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			checkPages(t, decode(t, tc.tif, Limits{}), tc.want)
+		})
+	}
+}
+
+func TestStillImages(t *testing.T) {
+	// Without resolution metadata: 200 dpi is assumed.
+	var plainPNG, plainJPEG bytes.Buffer
+	img := image.NewGray(image.Rect(0, 0, 1700, 2200))
+	for i := range img.Pix {
+		img.Pix[i] = 255
+	}
+	for y := 200; y < 400; y++ {
+		for x := 200; x < 600; x++ {
+			img.Pix[y*img.Stride+x] = 0
+		}
+	}
+	if err := png.Encode(&plainPNG, img); err != nil {
+		t.Fatal(err)
+	}
+	if err := jpeg.Encode(&plainJPEG, img, &jpeg.Options{Quality: 90}); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name string
+		data []byte
+		want []wantPage
+	}{
+		{"PNG with pHYs 150 dpi", readFile(t, ghostscript(t, 1, "pnggray", "150", "png")),
+			[]wantPage{{1275, 1650, 150, SourcePNG}}},
+		{"colour PNG with pHYs 100 dpi", readFile(t, ghostscript(t, 1, "png16m", "100", "png")),
+			[]wantPage{{850, 1100, 100, SourcePNG}}},
+		{"JPEG with JFIF 200 dpi", readFile(t, ghostscript(t, 1, "jpeggray", "200", "jpg")),
+			[]wantPage{{1700, 2200, 200, SourceJPEG}}},
+		{"colour JPEG with JFIF 120 dpi", readFile(t, ghostscript(t, 1, "jpeg", "120", "jpg")),
+			[]wantPage{{1020, 1320, 120, SourceJPEG}}},
+		{"PNG without resolution", plainPNG.Bytes(), []wantPage{{1700, 2200, 200, SourcePNG}}},
+		{"JPEG without resolution", plainJPEG.Bytes(), []wantPage{{1700, 2200, 200, SourceJPEG}}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			checkPages(t, decode(t, tc.data, Limits{}), tc.want)
+		})
+	}
+}
+
+func TestSniff(t *testing.T) {
+	tests := []struct {
+		data string
+		want Type
+	}{
+		{"%PDF-1.7\n", TypePDF},
+		{"\r\n junk %PDF-1.4\n", TypePDF},
+		{"II*\x00\x08\x00\x00\x00", TypeTIFF},
+		{"MM\x00*\x00\x00\x00\x08", TypeTIFF},
+		{"\xff\xd8\xff\xe0", TypeJPEG},
+		{"\x89PNG\r\n\x1a\n", TypePNG},
+		{"PK\x03\x04", TypeUnknown},
+		{"MZ\x90\x00", TypeUnknown},
+		{"<html><body>%PDF-", TypePDF}, // a header within the first KiB counts
+		{"<!DOCTYPE html>", TypeUnknown},
+		{"II+\x00", TypeUnknown},
+		{"", TypeUnknown},
+	}
+	for _, tc := range tests {
+		if got := Sniff([]byte(tc.data)); got != tc.want {
+			t.Errorf("Sniff(%q) = %v, want %v", tc.data, got, tc.want)
+		}
+	}
+}
+
+func TestConcurrentDecode(t *testing.T) {
+	inputs := [][]byte{faxPDF(t, 2, "tiffg4", "204x196"), vectorPDF(t, 1), readFile(t, ghostscript(t, 2, "tiffg4", "204x98", "tif"))}
+	want := make([][]Page, len(inputs))
+	for i, in := range inputs {
+		want[i] = decode(t, in, Limits{})
+	}
+	var wg sync.WaitGroup
+	errs := make(chan error, 4*len(inputs))
+	for range 4 {
+		for i, in := range inputs {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				got, err := Decode(context.Background(), in, Limits{})
+				if err != nil {
+					errs <- err
+					return
+				}
+				for j := range got {
+					if !bytes.Equal(got[j].Image.Pix, want[i][j].Image.Pix) {
+						errs <- errors.New("concurrent decode differs from sequential decode")
+						return
+					}
+				}
+			}()
+		}
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+}
+
+func TestContext(t *testing.T) {
+	tif := readFile(t, ghostscript(t, 3, "tiffg4", "204x196", "tif"))
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := Decode(ctx, tif, Limits{}); !errors.Is(err, context.Canceled) {
+		t.Errorf("cancelled context: got %v, want context.Canceled", err)
+	}
+
+	ctx, cancel = context.WithCancel(context.Background())
+	defer cancel()
+	calls := 0
+	err := DecodeEach(ctx, tif, Limits{}, func(Page) error {
+		calls++
+		cancel()
+		return nil
+	})
+	if !errors.Is(err, context.Canceled) || calls != 1 {
+		t.Errorf("cancel during decode: %d calls, error %v; want 1 call, context.Canceled", calls, err)
+	}
+
+	stop := errors.New("stop")
+	calls = 0
+	err = DecodeEach(context.Background(), tif, Limits{}, func(Page) error { calls++; return stop })
+	if !errors.Is(err, stop) || calls != 1 {
+		t.Errorf("callback error: %d calls, error %v; want 1 call, the callback's error", calls, err)
+	}
+}
