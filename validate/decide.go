@@ -375,7 +375,7 @@ func (j *judge) decideRow(n int, loc Location, located bool) (rd RowDecision, re
 	}
 	emp, found := rj.ruleEmployeeAt(cell(colEmployee), cell(colFirstName), cell(colLastName), false)
 	reason, reasonOK := rj.ruleRemovalReason(cell(colReason))
-	if found && reasonOK && reason != ReasonTransferred {
+	if found && reasonOK && located && reason != ReasonTransferred {
 		rj.ruleSameLocation(emp, cell(colEmployee))
 	}
 	effective, dateOK := rj.ruleDate(cell(colEffectiveDate))

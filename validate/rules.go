@@ -96,9 +96,13 @@ func (j *judge) ruleITDBlock() {
 		filled = append(filled, j.label(f.Name))
 	}
 	if len(filled) > 0 {
+		verb := "is"
+		if len(filled) > 1 {
+			verb = "are"
+		}
 		j.reject(CodeITDBlockFilled, first,
-			"The \"MiSiS/ITD Use Only\" block must be left empty, but %s is filled in; please send the form again with that block blank.",
-			strings.Join(filled, ", "))
+			"The \"MiSiS/ITD Use Only\" block must be left empty, but %s %s filled in; please send the form again with that block blank.",
+			strings.Join(filled, " and "), verb)
 	}
 }
 
@@ -307,7 +311,11 @@ func (j *judge) ruleDate(name string) (Date, bool) {
 		return Date{}, false
 	}
 	if d.After(j.today) {
-		j.reject(CodeDateFuture, name, "%s (%s) is in the future; a form can only be dated on or before the day it is sent.", j.label(name), d)
+		if _, col, _ := forms.SplitRowField(name); col == colEffectiveDate {
+			j.reject(CodeDateFuture, name, "%s (%s) is in the future; please list the employee again once the removal has taken effect.", j.label(name), d)
+		} else {
+			j.reject(CodeDateFuture, name, "%s (%s) is in the future; a form can only be dated on or before the day it is sent.", j.label(name), d)
+		}
 		return Date{}, false
 	}
 	j.dates[name] = d
