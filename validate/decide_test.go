@@ -267,8 +267,10 @@ var accessCases = []decideCase{
 		},
 	},
 	{
-		name:    "name within OCR noise of the roster",
-		form:    func(reg *forms.Registry) form { return mirror(reg).set("first_name", "MARlA").set("last_name", "Garcai") },
+		name: "name within OCR noise of the roster",
+		form: func(reg *forms.Registry) form {
+			return mirror(reg).set("first_name", "MARlA").set("last_name", "Garcai")
+		},
 		outcome: Accept,
 	},
 	{
@@ -357,8 +359,10 @@ var accessCases = []decideCase{
 		outcome: Reject, reasons: []Code{CodeRolesMarkNotAllowed},
 	},
 	{
-		name:    "only an R on the mirror form is not reported as no role",
-		form:    func(reg *forms.Registry) form { return accessForm(reg, "school-mirror", map[string]string{"Principal": "R"}) },
+		name: "only an R on the mirror form is not reported as no role",
+		form: func(reg *forms.Registry) form {
+			return accessForm(reg, "school-mirror", map[string]string{"Principal": "R"})
+		},
 		outcome: Reject, reasons: []Code{CodeRolesMarkNotAllowed},
 	},
 	{
@@ -369,8 +373,10 @@ var accessCases = []decideCase{
 		outcome: Reject, reasons: []Code{CodeRolesUnknown},
 	},
 	{
-		name:    "lower-case marks are read as A and R",
-		form:    func(reg *forms.Registry) form { return personnel(reg).set("role.counselor", "a").set("role.principal", "r") },
+		name: "lower-case marks are read as A and R",
+		form: func(reg *forms.Registry) form {
+			return personnel(reg).set("role.counselor", "a").set("role.principal", "r")
+		},
 		outcome: Accept,
 	},
 	{
@@ -379,8 +385,10 @@ var accessCases = []decideCase{
 		outcome: Review, review: []string{"role.principal other_mark"},
 	},
 	{
-		name:    "the only mark being another mark is reviewed, not rejected as no role",
-		form:    func(reg *forms.Registry) form { return accessForm(reg, "school-mirror", map[string]string{"Principal": forms.MarkOther}) },
+		name: "the only mark being another mark is reviewed, not rejected as no role",
+		form: func(reg *forms.Registry) form {
+			return accessForm(reg, "school-mirror", map[string]string{"Principal": forms.MarkOther})
+		},
 		outcome: Review, review: []string{"role.principal other_mark"},
 	},
 	{
@@ -568,15 +576,19 @@ var accessCases = []decideCase{
 		outcome: Reject, reasons: []Code{CodeITDBlockFilled},
 	},
 	{
-		name:    "ITD block with several fields filled gives one reason",
-		form:    func(reg *forms.Registry) form { return mirror(reg).set("itd_misis", "JS").set("itd_misis_date", "11/20/2026") },
+		name: "ITD block with several fields filled gives one reason",
+		form: func(reg *forms.Registry) form {
+			return mirror(reg).set("itd_misis", "JS").set("itd_misis_date", "11/20/2026")
+		},
 		outcome: Reject, reasons: []Code{CodeITDBlockFilled},
 	},
 
 	// Unsure values are never rejected; reviewers' values are judged.
 	{
-		name:    "unsure employee number of 7 digits goes to review, not rejected",
-		form:    func(reg *forms.Registry) form { return mirror(reg).set("employee_number", "1000000").unsure("employee_number") },
+		name: "unsure employee number of 7 digits goes to review, not rejected",
+		form: func(reg *forms.Registry) form {
+			return mirror(reg).set("employee_number", "1000000").unsure("employee_number")
+		},
 		outcome: Review, review: []string{"employee_number low_confidence"},
 	},
 	{
@@ -585,13 +597,17 @@ var accessCases = []decideCase{
 		outcome: Review, review: []string{"title low_confidence"},
 	},
 	{
-		name:    "unsure missing signature goes to review",
-		form:    func(reg *forms.Registry) form { return mirror(reg).set("admin_signature", forms.Unsigned).unsure("admin_signature") },
+		name: "unsure missing signature goes to review",
+		form: func(reg *forms.Registry) form {
+			return mirror(reg).set("admin_signature", forms.Unsigned).unsure("admin_signature")
+		},
 		outcome: Review, review: []string{"admin_signature low_confidence"},
 	},
 	{
-		name:    "unsure future date goes to review",
-		form:    func(reg *forms.Registry) form { return mirror(reg).set("request_date", "11/28/2026").unsure("request_date") },
+		name: "unsure future date goes to review",
+		form: func(reg *forms.Registry) form {
+			return mirror(reg).set("request_date", "11/28/2026").unsure("request_date")
+		},
 		outcome: Review, review: []string{"request_date low_confidence"},
 	},
 	{
@@ -605,13 +621,17 @@ var accessCases = []decideCase{
 		outcome: Review, review: []string{"phone low_confidence"},
 	},
 	{
-		name:    "reviewer's 7-digit employee number is rejected",
-		form:    func(reg *forms.Registry) form { return mirror(reg).unsure("employee_number").reviewed("employee_number", "1000000") },
+		name: "reviewer's 7-digit employee number is rejected",
+		form: func(reg *forms.Registry) form {
+			return mirror(reg).unsure("employee_number").reviewed("employee_number", "1000000")
+		},
 		outcome: Reject, reasons: []Code{CodeEmployeeNumberFormat},
 	},
 	{
-		name:    "reviewer's corrected employee number is accepted",
-		form:    func(reg *forms.Registry) form { return mirror(reg).set("employee_number", "1000000l").unsure("employee_number").reviewed("employee_number", "10000001") },
+		name: "reviewer's corrected employee number is accepted",
+		form: func(reg *forms.Registry) form {
+			return mirror(reg).set("employee_number", "1000000l").unsure("employee_number").reviewed("employee_number", "10000001")
+		},
 		outcome: Accept,
 	},
 	{
@@ -663,8 +683,8 @@ var (
 
 var batchCases = []decideCase{
 	{
-		name: "batch of three valid rows",
-		form: func(reg *forms.Registry) form { return batchForm(reg, rowGarcia, rowNguyen, rowOkafor) },
+		name:    "batch of three valid rows",
+		form:    func(reg *forms.Registry) form { return batchForm(reg, rowGarcia, rowNguyen, rowOkafor) },
 		outcome: Accept,
 		check: func(t *testing.T, d Decision) {
 			req := func(row int, number, first, last, reason string, eff Date) Request {
@@ -714,8 +734,8 @@ var batchCases = []decideCase{
 		},
 	},
 	{
-		name: "batch header field left blank",
-		form: func(reg *forms.Registry) form { return batchForm(reg, rowGarcia).set("school_name", "") },
+		name:    "batch header field left blank",
+		form:    func(reg *forms.Registry) form { return batchForm(reg, rowGarcia).set("school_name", "") },
 		outcome: Reject, reasons: []Code{CodeFieldRequired},
 	},
 	{
@@ -741,8 +761,10 @@ var batchCases = []decideCase{
 		},
 	},
 	{
-		name:    "every row rejected rejects the batch",
-		form:    func(reg *forms.Registry) form { return batchForm(reg, row("Smith", "John", "1234567", "Retired", "11/01/2026")) },
+		name: "every row rejected rejects the batch",
+		form: func(reg *forms.Registry) form {
+			return batchForm(reg, row("Smith", "John", "1234567", "Retired", "11/01/2026"))
+		},
 		outcome: Reject, reasons: []Code{CodeEmployeeNumberFormat},
 	},
 	{
@@ -758,8 +780,8 @@ var batchCases = []decideCase{
 		},
 	},
 	{
-		name: "the same employee listed twice yields one request",
-		form: func(reg *forms.Registry) form { return batchForm(reg, rowGarcia, rowHakobyan, rowGarcia) },
+		name:    "the same employee listed twice yields one request",
+		form:    func(reg *forms.Registry) form { return batchForm(reg, rowGarcia, rowHakobyan, rowGarcia) },
 		outcome: Accept,
 		check: func(t *testing.T, d Decision) {
 			wantRows(t, d, "1 accept", "2 accept", "3 accept")
@@ -788,8 +810,10 @@ var batchCases = []decideCase{
 		},
 	},
 	{
-		name:    "removal reason not on the form",
-		form:    func(reg *forms.Registry) form { return batchForm(reg, row("Garcia", "Maria", "10000001", "Promoted", "11/01/2026")) },
+		name: "removal reason not on the form",
+		form: func(reg *forms.Registry) form {
+			return batchForm(reg, row("Garcia", "Maria", "10000001", "Promoted", "11/01/2026"))
+		},
 		outcome: Reject, reasons: []Code{CodeRemovalReason},
 	},
 	{
@@ -798,7 +822,7 @@ var batchCases = []decideCase{
 			return batchForm(reg, row("Kim", "Ji", "10000004", "Retired", "11/01/2026"), rowGarcia)
 		},
 		outcome: Accept, reasons: []Code{CodeEmployeeLocation},
-		check:   func(t *testing.T, d Decision) { wantRows(t, d, "1 reject", "2 accept") },
+		check: func(t *testing.T, d Decision) { wantRows(t, d, "1 reject", "2 accept") },
 	},
 	{
 		name: "a transferred employee HR already places at the new school",
@@ -829,7 +853,9 @@ var batchCases = []decideCase{
 	},
 	{
 		name: "effective date that is not a real date",
-		form: func(reg *forms.Registry) form { return batchForm(reg, row("Garcia", "Maria", "10000001", "Retired", "11/31/2026")) },
+		form: func(reg *forms.Registry) form {
+			return batchForm(reg, row("Garcia", "Maria", "10000001", "Retired", "11/31/2026"))
+		},
 		outcome: Reject, reasons: []Code{CodeDateInvalid},
 	},
 	{
@@ -838,7 +864,7 @@ var batchCases = []decideCase{
 			return batchForm(reg, row("Garcia", "Maria", "10000001", "", "11/01/2026"), rowHakobyan)
 		},
 		outcome: Accept, reasons: []Code{CodeFieldRequired},
-		check:   func(t *testing.T, d Decision) { wantRows(t, d, "1 reject", "2 accept") },
+		check: func(t *testing.T, d Decision) { wantRows(t, d, "1 reject", "2 accept") },
 	},
 	{
 		name: "empty rows are skipped",
@@ -857,7 +883,7 @@ var batchCases = []decideCase{
 			return batchForm(reg, rowGarcia, row("", "", "", "", "")).unsure(forms.RowField(2, "employee_number"))
 		},
 		outcome: Review, review: []string{"row02.employee_number low_confidence"},
-		check:   func(t *testing.T, d Decision) { wantRows(t, d, "1 accept", "2 review") },
+		check: func(t *testing.T, d Decision) { wantRows(t, d, "1 accept", "2 review") },
 	},
 	{
 		name:    "a batch listing nobody",
@@ -897,7 +923,7 @@ var batchCases = []decideCase{
 				reviewed(forms.RowField(2, "effective_date"), "12/01/2026")
 		},
 		outcome: Accept, reasons: []Code{CodeDateFuture},
-		check:   func(t *testing.T, d Decision) { wantRows(t, d, "1 accept", "2 reject") },
+		check: func(t *testing.T, d Decision) { wantRows(t, d, "1 accept", "2 reject") },
 	},
 }
 
