@@ -93,7 +93,7 @@ func decodePDF(ctx context.Context, data []byte, lim Limits, fn func(Page) error
 	for i := 1; i <= n; i++ {
 		p, err := planPDFPage(xref, i, lim)
 		if err != nil {
-			return fmt.Errorf("raster: page %d: %w", i, err)
+			return fmt.Errorf("page %d: %w", i, err)
 		}
 		plans = append(plans, p)
 		sizes = append(sizes, p.out)
@@ -130,7 +130,7 @@ func decodePDF(ctx context.Context, data []byte, lim Limits, fn func(Page) error
 			case err == nil:
 				page.Image, page.DPI, page.Source = rotate(img, p.rotate), dpi, p.image.source
 			case errors.Is(err, ErrTooLarge):
-				return fmt.Errorf("raster: page %d: %w", p.index, err)
+				return fmt.Errorf("page %d: %w", p.index, err)
 			default:
 				// The image did not decode as its dictionary says; MuPDF
 				// is more forgiving with damaged image data.
@@ -140,7 +140,7 @@ func decodePDF(ctx context.Context, data []byte, lim Limits, fn func(Page) error
 		if page.Image == nil {
 			img, err := render(p)
 			if err != nil {
-				return fmt.Errorf("raster: page %d: %w", p.index, err)
+				return fmt.Errorf("page %d: %w", p.index, err)
 			}
 			page.Image, page.DPI, page.Source = img, p.renderDPI, SourcePDFRender
 		}
@@ -160,7 +160,7 @@ func renderWholePDF(ctx context.Context, data []byte, lim Limits, fn func(Page) 
 		if errors.Is(err, ErrEncrypted) {
 			return err
 		}
-		return fmt.Errorf("%w: %v (pdfcpu: %v)", ErrCorrupt, err, perr)
+		return fmt.Errorf("%w (pdfcpu: %v)", err, perr)
 	}
 	defer doc.Close()
 	n, err := fitzPageCount(doc)
@@ -177,7 +177,7 @@ func renderWholePDF(ctx context.Context, data []byte, lim Limits, fn func(Page) 
 	for i := range n {
 		w, h, err := fitzPageSize(doc, i, lim.RenderDPI)
 		if err != nil {
-			return fmt.Errorf("raster: page %d: %w", i+1, err)
+			return fmt.Errorf("page %d: %w", i+1, err)
 		}
 		sizes = append(sizes, plannedPage{w, h})
 	}
@@ -190,7 +190,7 @@ func renderWholePDF(ctx context.Context, data []byte, lim Limits, fn func(Page) 
 		}
 		img, err := renderFitzPage(doc, i, lim.RenderDPI, lim)
 		if err != nil {
-			return fmt.Errorf("raster: page %d: %w", i+1, err)
+			return fmt.Errorf("page %d: %w", i+1, err)
 		}
 		if err := emit(ctx, fn, Page{Index: i + 1, Image: img, DPI: lim.RenderDPI, Source: SourcePDFRender}); err != nil {
 			return err
@@ -214,7 +214,7 @@ func planPDFPage(xref *model.Context, i int, lim Limits) (pdfPlan, error) {
 	if err := checkImages(x, attrs.Resources, lim, 0, map[int]bool{}); err != nil {
 		return pdfPlan{}, err
 	}
-	p := pdfPlan{index: i, renderDPI: lim.RenderDPI, rotate: ((attrs.Rotate%360)+360)%360/90*90}
+	p := pdfPlan{index: i, renderDPI: lim.RenderDPI, rotate: ((attrs.Rotate % 360) + 360) % 360 / 90 * 90}
 
 	if img := singleImage(x, pageDict, attrs.Resources, box); img != nil {
 		if img.decodable() {

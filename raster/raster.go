@@ -9,21 +9,22 @@ import (
 )
 
 // Errors a caller branches on to quarantine an attachment. Every error Decode
-// returns for a bad attachment wraps exactly one of them.
+// returns for a bad attachment wraps exactly one of them, with the page and
+// the details, e.g. "raster: page 2: corrupt document: jpeg: ...".
 var (
 	// ErrEncrypted means the document needs a password to be opened.
-	ErrEncrypted = errors.New("raster: encrypted document")
+	ErrEncrypted = errors.New("encrypted document")
 	// ErrCorrupt means the bytes claim a supported type but cannot be parsed
 	// or decoded: truncated, damaged, or crashing a decoder.
-	ErrCorrupt = errors.New("raster: corrupt document")
+	ErrCorrupt = errors.New("corrupt document")
 	// ErrNoPages means the document parsed but holds no page.
-	ErrNoPages = errors.New("raster: no pages")
+	ErrNoPages = errors.New("no pages")
 	// ErrUnsupported means the bytes are not a PDF, TIFF, JPEG or PNG (a ZIP, an
 	// executable, HTML, ...) or use a variant this package cannot read.
-	ErrUnsupported = errors.New("raster: unsupported document type")
+	ErrUnsupported = errors.New("unsupported document type")
 	// ErrTooLarge means the document is beyond Limits: too many pages, or too
 	// many pixels in a page, an embedded image or the whole document.
-	ErrTooLarge = errors.New("raster: document too large")
+	ErrTooLarge = errors.New("document too large")
 )
 
 // Default limits, used for every zero (or negative) field of Limits.
@@ -133,18 +134,29 @@ func DecodeEach(ctx context.Context, data []byte, lim Limits, fn func(Page) erro
 		return err
 	}
 	lim = lim.withDefaults()
+	var fnErr error
+	each := func(p Page) error {
+		fnErr = fn(p)
+		return fnErr
+	}
+	var err error
 	switch t := Sniff(data); t {
 	case TypePDF:
-		return decodePDF(ctx, data, lim, fn)
+		err = decodePDF(ctx, data, lim, each)
 	case TypeTIFF:
-		return decodeTIFF(ctx, data, lim, fn)
+		err = decodeTIFF(ctx, data, lim, each)
 	case TypeJPEG:
-		return decodeJPEG(ctx, data, lim, fn)
+		err = decodeJPEG(ctx, data, lim, each)
 	case TypePNG:
-		return decodePNG(ctx, data, lim, fn)
+		err = decodePNG(ctx, data, lim, each)
 	default:
-		return fmt.Errorf("%w: %s", ErrUnsupported, describe(data))
+		err = fmt.Errorf("%w: %s", ErrUnsupported, describe(data))
 	}
+	switch {
+	case err == nil, fnErr != nil && err == fnErr, ctx.Err() != nil && err == ctx.Err():
+		return err
+	}
+	return fmt.Errorf("raster: %w", err)
 }
 
 // protect runs f and turns a panic inside it (a third-party decoder meeting
@@ -152,7 +164,7 @@ func DecodeEach(ctx context.Context, data []byte, lim Limits, fn func(Page) erro
 func protect(what string, f func() error) (err error) {
 	defer func() {
 		if r := recover(); r != nil {
-			err = fmt.Errorf("raster: %s: decoder panic: %v: %w", what, r, ErrCorrupt)
+			err = fmt.Errorf("%w: %s: decoder panic: %v", ErrCorrupt, what, r)
 		}
 	}()
 	return f()
@@ -176,7 +188,7 @@ func checkPlan(plan []plannedPage, lim Limits) error {
 	for i, p := range plan {
 		px, err := checkPixels(p.w, p.h, lim)
 		if err != nil {
-			return fmt.Errorf("raster: page %d: %w", i+1, err)
+			return fmt.Errorf("page %d: %w", i+1, err)
 		}
 		total += px
 		if total > lim.MaxTotalPixels {

@@ -38,7 +38,7 @@ func decodeStill(ctx context.Context, data []byte, lim Limits, fn func(Page) err
 		return stillError(source, err)
 	}
 	if _, err := checkPixels(cfg.Width, cfg.Height, lim); err != nil {
-		return fmt.Errorf("raster: page 1: %w", err)
+		return fmt.Errorf("page 1: %w", err)
 	}
 	w, h, dpi := squareSize(cfg.Width, cfg.Height, xdpi, ydpi)
 	if err := checkPlan([]plannedPage{{w, h}}, lim); err != nil {
@@ -67,7 +67,7 @@ func stillError(source Source, err error) error {
 	case errors.As(err, &jpegUnsupported), errors.As(err, &pngUnsupported):
 		return fmt.Errorf("%w: %s: %v", ErrUnsupported, source, err)
 	}
-	return fmt.Errorf("raster: page 1: %w: %s: %v", ErrCorrupt, source, err)
+	return fmt.Errorf("page 1: %w: %s: %v", ErrCorrupt, source, err)
 }
 
 // jpegDPI reads the resolution from the JFIF (APP0) or Exif (APP1) header.

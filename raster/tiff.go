@@ -20,6 +20,10 @@ const (
 	tagYResolution    = 283
 	tagT4Options      = 292
 	tagResolutionUnit = 296
+	tagStripOffsets    = 273
+	tagStripByteCounts = 279
+	tagTileOffsets     = 324
+	tagTileByteCounts  = 325
 )
 
 // TIFF compression schemes that need a note.
@@ -38,6 +42,8 @@ type ifd struct {
 	t4Options   uint32
 	xres, yres  float64 // 0 when absent
 	resUnit     int     // 1 none, 2 inch (default), 3 centimetre
+	// Where the image data is: strips or tiles.
+	dataOffsets, dataCounts []int64
 }
 
 // dpi returns the resolution of the page on each axis; a file that states
@@ -99,7 +105,7 @@ func walkIFDs(data []byte, maxPages int) ([]ifd, error) {
 		d, err := readIFD(data, order, off)
 		if err != nil {
 			if len(ifds) > 0 && errors.Is(err, ErrCorrupt) {
-				return nil, fmt.Errorf("raster: page %d: %w", len(ifds)+1, err)
+				return nil, fmt.Errorf("page %d: %w", len(ifds)+1, err)
 			}
 			return nil, err
 		}
@@ -112,6 +118,7 @@ func walkIFDs(data []byte, maxPages int) ([]ifd, error) {
 // readIFD parses the directory at off, keeping the tags this package needs.
 func readIFD(data []byte, order binary.ByteOrder, off int64) (ifd, error) {
 	d := ifd{offset: off, resUnit: 2}
+	var err error
 	size := int64(len(data))
 	if off < 8 || off+2 > size {
 		return d, fmt.Errorf("%w: TIFF directory offset %d outside the file", ErrCorrupt, off)
@@ -135,6 +142,14 @@ func readIFD(data []byte, order binary.ByteOrder, off int64) (ifd, error) {
 			d.t4Options = uint32(entryInt(order, typ, e))
 		case tagResolutionUnit:
 			d.resUnit = int(entryInt(order, typ, e))
+		case tagStripOffsets, tagTileOffsets:
+			if d.dataOffsets, err = entryInts(data, order, typ, count, e); err != nil {
+				return d, err
+			}
+		case tagStripByteCounts, tagTileByteCounts:
+			if d.dataCounts, err = entryInts(data, order, typ, count, e); err != nil {
+				return d, err
+			}
 		case tagXResolution, tagYResolution:
 			if typ != 5 || count < 1 { // RATIONAL
 				continue
@@ -157,7 +172,55 @@ func readIFD(data []byte, order binary.ByteOrder, off int64) (ifd, error) {
 	}
 	d.nextAt = end
 	d.next = int64(order.Uint32(data[end:]))
+	// A truncated file loses its image data first: check it is all there
+	// rather than let a decoder pad the page with white.
+	if len(d.dataOffsets) != len(d.dataCounts) {
+		return d, fmt.Errorf("%w: TIFF directory at %d has %d data offsets and %d counts", ErrCorrupt, off, len(d.dataOffsets), len(d.dataCounts))
+	}
+	for i, o := range d.dataOffsets {
+		if o < 0 || d.dataCounts[i] < 0 || o+d.dataCounts[i] > size {
+			return d, fmt.Errorf("%w: TIFF image data runs past the end of the file (truncated?)", ErrCorrupt)
+		}
+	}
 	return d, nil
+}
+
+// maxDataBlocks bounds the strips or tiles of one page.
+const maxDataBlocks = 1 << 20
+
+// entryInts returns the SHORT or LONG values of an entry, held in the entry
+// itself or elsewhere in the file.
+func entryInts(data []byte, order binary.ByteOrder, typ uint16, count uint32, e []byte) ([]int64, error) {
+	size := 0
+	switch typ {
+	case 3:
+		size = 2
+	case 4:
+		size = 4
+	default:
+		return nil, fmt.Errorf("%w: TIFF data offsets of type %d", ErrCorrupt, typ)
+	}
+	if count > maxDataBlocks {
+		return nil, fmt.Errorf("%w: %d TIFF data blocks", ErrCorrupt, count)
+	}
+	n := int64(count) * int64(size)
+	src := e[8:12]
+	if n > 4 {
+		p := int64(order.Uint32(e[8:]))
+		if p+n > int64(len(data)) {
+			return nil, fmt.Errorf("%w: TIFF entry values run past the end of the file", ErrCorrupt)
+		}
+		src = data[p : p+n]
+	}
+	v := make([]int64, count)
+	for i := range v {
+		if size == 2 {
+			v[i] = int64(order.Uint16(src[2*i:]))
+		} else {
+			v[i] = int64(order.Uint32(src[4*i:]))
+		}
+	}
+	return v, nil
 }
 
 // entryInt returns the first value of a SHORT or LONG entry held in the
@@ -189,7 +252,7 @@ func newIFDReader(data []byte, order binary.ByteOrder, off int64) *ifdReader {
 
 func (r *ifdReader) ReadAt(p []byte, off int64) (int, error) {
 	if off < 0 {
-		return 0, errors.New("raster: negative offset")
+		return 0, errors.New("negative offset")
 	}
 	if off >= int64(len(r.data)) {
 		return 0, io.EOF
@@ -232,7 +295,7 @@ func decodeTIFF(ctx context.Context, data []byte, lim Limits, fn func(Page) erro
 	plan := make([]plannedPage, len(ifds))
 	for i, d := range ifds {
 		if _, err := checkPixels(d.width, d.height, lim); err != nil {
-			return fmt.Errorf("raster: page %d: %w", i+1, err)
+			return fmt.Errorf("page %d: %w", i+1, err)
 		}
 		xdpi, ydpi := d.dpi()
 		w, h, _ := squareSize(d.width, d.height, xdpi, ydpi)
@@ -249,7 +312,7 @@ func decodeTIFF(ctx context.Context, data []byte, lim Limits, fn func(Page) erro
 		w, h, dpi := squareSize(d.width, d.height, xdpi, ydpi)
 		img, source, err := decodeIFD(data, order, d, w, lim)
 		if err != nil {
-			return fmt.Errorf("raster: page %d: %w", i+1, err)
+			return fmt.Errorf("page %d: %w", i+1, err)
 		}
 		page := Page{Index: i + 1, Image: resize(img, w, h), DPI: dpi, Source: source}
 		if err := emit(ctx, fn, page); err != nil {
