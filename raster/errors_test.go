@@ -261,4 +261,3 @@ func TestProtect(t *testing.T) {
 		t.Errorf("got %v, want ErrCorrupt", err)
 	}
 }
-

@@ -13,13 +13,13 @@ import (
 
 // TIFF tags this package reads itself.
 const (
-	tagImageWidth     = 256
-	tagImageLength    = 257
-	tagCompression    = 259
-	tagXResolution    = 282
-	tagYResolution    = 283
-	tagT4Options      = 292
-	tagResolutionUnit = 296
+	tagImageWidth      = 256
+	tagImageLength     = 257
+	tagCompression     = 259
+	tagXResolution     = 282
+	tagYResolution     = 283
+	tagT4Options       = 292
+	tagResolutionUnit  = 296
 	tagStripOffsets    = 273
 	tagStripByteCounts = 279
 	tagTileOffsets     = 324
