@@ -1,0 +1,292 @@
+package validate
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// csvErrors returns every *CSVError in err, as "line column" strings.
+func csvErrors(err error) []string {
+	var out []string
+	var walk func(error)
+	walk = func(err error) {
+		if err == nil {
+			return
+		}
+		var ce *CSVError
+		if errors.As(err, &ce) && ce == err {
+			out = append(out, fmt.Sprintf("%d %s", ce.Line, ce.Column))
+			return
+		}
+		switch u := err.(type) {
+		case interface{ Unwrap() []error }:
+			for _, e := range u.Unwrap() {
+				walk(e)
+			}
+		case interface{ Unwrap() error }:
+			walk(u.Unwrap())
+		}
+	}
+	walk(err)
+	return out
+}
+
+func TestReadRoster(t *testing.T) {
+	r, err := ReadRoster(strings.NewReader(testRosterCSV))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Len() != 7 {
+		t.Errorf("Len = %d, want 7", r.Len())
+	}
+	e, ok, err := r.Employee(context.Background(), "10000006")
+	if err != nil || !ok {
+		t.Fatalf("Employee(10000006) = %v, %v", ok, err)
+	}
+	want := Employee{Number: "10000006", LastName: "O'Brien", FirstName: "Declan", Status: HRProcessed, LocationCode: "2411", JobTitle: "Principal"}
+	if e != want {
+		t.Errorf("Employee = %+v, want %+v", e, want)
+	}
+	if _, ok, _ := r.Employee(context.Background(), "99999999"); ok {
+		t.Error("unknown employee found")
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, _, err := r.Employee(ctx, "10000006"); !errors.Is(err, context.Canceled) {
+		t.Errorf("cancelled lookup err = %v", err)
+	}
+	if got := r.Employees(); len(got) != 7 || got[0].Number != "10000001" || got[6].Number != "10000007" {
+		t.Errorf("Employees not in file order: %v", got)
+	}
+}
+
+func TestReadRosterFlexible(t *testing.T) {
+	// Columns in another order, a byte-order mark, spaces, upper-case
+	// status and a blank line are all fine.
+	in := "\ufeffjob_title, Employee_Number ,last_name,first_name,hr_status,location_code\n" +
+		"Teacher, 12345678 ,Lee,Min,PROCESSED,1867\n\n" +
+		"Counselor,23456789,\"Smith, Jr.\",Ann,pending,1867\n"
+	r, err := ReadRoster(strings.NewReader(in))
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, ok, _ := r.Employee(context.Background(), "12345678")
+	if !ok || e.LastName != "Lee" || e.Status != HRProcessed || e.JobTitle != "Teacher" {
+		t.Errorf("Employee = %+v, %v", e, ok)
+	}
+	e, ok, _ = r.Employee(context.Background(), "23456789")
+	if !ok || e.LastName != "Smith, Jr." || e.Status != HRPending {
+		t.Errorf("Employee = %+v, %v", e, ok)
+	}
+}
+
+func TestReadRosterErrors(t *testing.T) {
+	const header = "employee_number,last_name,first_name,hr_status,location_code,job_title\n"
+	tests := []struct {
+		name string
+		in   string
+		want []string // "line column" of each error
+	}{
+		{"empty file", "", []string{"0 "}},
+		{"missing column", "employee_number,last_name,first_name,hr_status,location_code\n", []string{"1 job_title"}},
+		{"column twice", "employee_number,last_name,first_name,hr_status,location_code,job_title,last_name\n", []string{"1 last_name"}},
+		{"extra column", header[:len(header)-1] + ",notes\n", []string{"1 "}},
+		{"7-digit number", header + "1234567,Lee,Min,processed,1867,Teacher\n", []string{"2 employee_number"}},
+		{"9-digit number", header + "123456789,Lee,Min,processed,1867,Teacher\n", []string{"2 employee_number"}},
+		{"letters in number", header + "1234567O,Lee,Min,processed,1867,Teacher\n", []string{"2 employee_number"}},
+		{"unknown status", header + "12345678,Lee,Min,active,1867,Teacher\n", []string{"2 hr_status"}},
+		{"empty names", header + "12345678,,,processed,1867,Teacher\n", []string{"2 last_name", "2 first_name"}},
+		{"empty location and title", header + "12345678,Lee,Min,processed,,\n", []string{"2 location_code", "2 job_title"}},
+		{"duplicate number", header + "12345678,Lee,Min,processed,1867,Teacher\n12345678,Kim,Ji,processed,1867,Teacher\n", []string{"3 employee_number"}},
+		{"short row", header + "12345678,Lee,Min,processed,1867,Teacher\n23456789,Kim\n", []string{"3 "}},
+		{"bad quoting", header + "12345678,\"Lee,Min,processed,1867,Teacher\n", []string{"2 "}},
+		{"errors on several lines", header + "1,Lee,Min,processed,1867,Teacher\n12345678,Kim,Ji,gone,1867,Teacher\n", []string{"2 employee_number", "3 hr_status"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := ReadRoster(strings.NewReader(tc.in))
+			if err == nil {
+				t.Fatal("ReadRoster succeeded")
+			}
+			if got := csvErrors(err); !slices.Equal(got, tc.want) {
+				t.Errorf("errors at %q, want %q\n%v", got, tc.want, err)
+			}
+			if !strings.HasPrefix(err.Error(), "read roster: ") {
+				t.Errorf("error %q does not say what was read", err)
+			}
+		})
+	}
+}
+
+func TestCSVErrorMessage(t *testing.T) {
+	tests := []struct {
+		err  CSVError
+		want string
+	}{
+		{CSVError{Line: 4, Column: "hr_status", Problem: `"x" is bad`}, `validate: line 4, column hr_status: "x" is bad`},
+		{CSVError{Line: 4, Problem: "row has 2 fields"}, "validate: line 4: row has 2 fields"},
+		{CSVError{Problem: "file is empty"}, "validate: file is empty"},
+	}
+	for _, tc := range tests {
+		if got := tc.err.Error(); got != tc.want {
+			t.Errorf("Error() = %q, want %q", got, tc.want)
+		}
+	}
+}
+
+func TestReadLocations(t *testing.T) {
+	in := "location_code,name,owner\n" +
+		"1867,Roosevelt Senior High,East\n" +
+		"9501,Information Technology Division,Central Office\n" +
+		"9101,Local District West Office,local district west\n" +
+		"2411,Chatsworth Park Elementary,LD Northwest\n"
+	l, err := ReadLocations(strings.NewReader(in))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{"1867": "ld-east", "9501": "central-office", "9101": "ld-west", "2411": "ld-northwest"}
+	for code, queue := range want {
+		loc, ok, err := l.Location(context.Background(), code)
+		if err != nil || !ok {
+			t.Fatalf("Location(%s) = %v, %v", code, ok, err)
+		}
+		if loc.Queue() != queue {
+			t.Errorf("Location(%s).Queue() = %q, want %q", code, loc.Queue(), queue)
+		}
+	}
+	if _, ok, _ := l.Location(context.Background(), "0000"); ok {
+		t.Error("unknown location found")
+	}
+	if len(l.All()) != 4 {
+		t.Errorf("All = %v", l.All())
+	}
+}
+
+func TestReadLocationsErrors(t *testing.T) {
+	const header = "location_code,name,owner\n"
+	tests := []struct {
+		name string
+		in   string
+		want []string
+	}{
+		{"missing owner column", "location_code,name\n", []string{"1 owner"}},
+		{"unknown owner", header + "1867,Roosevelt Senior High,Downtown\n", []string{"2 owner"}},
+		{"code with letters", header + "18A7,Roosevelt Senior High,East\n", []string{"2 location_code"}},
+		{"empty code and name", header + ",,East\n", []string{"2 location_code", "2 name"}},
+		{"duplicate code", header + "1867,Roosevelt Senior High,East\n1867,Garfield Senior High,East\n", []string{"3 location_code"}},
+		{"long row", header + "1867,Roosevelt Senior High,East,extra\n", []string{"2 "}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := ReadLocations(strings.NewReader(tc.in))
+			if err == nil {
+				t.Fatal("ReadLocations succeeded")
+			}
+			if got := csvErrors(err); !slices.Equal(got, tc.want) {
+				t.Errorf("errors at %q, want %q\n%v", got, tc.want, err)
+			}
+		})
+	}
+}
+
+func TestQueues(t *testing.T) {
+	var got []string
+	for _, owner := range []string{OwnerCentralOffice, OwnerCentral, OwnerEast, OwnerNortheast, OwnerNorthwest, OwnerSouth, OwnerWest} {
+		q, ok := QueueFor(owner)
+		if !ok {
+			t.Errorf("QueueFor(%q) unknown", owner)
+		}
+		got = append(got, q)
+	}
+	slices.Sort(got)
+	if !slices.Equal(got, Queues()) {
+		t.Errorf("queues of the owners %q differ from Queues() %q", got, Queues())
+	}
+	if _, ok := QueueFor("Downtown"); ok {
+		t.Error("QueueFor(Downtown) known")
+	}
+}
+
+// The sample files in the repository's testdata are what the corpus
+// generator draws people and places from.
+func loadSamples(t *testing.T) (*MemRoster, *MemLocations) {
+	t.Helper()
+	open := func(name string) *os.File {
+		f, err := os.Open(filepath.Join("..", "testdata", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { f.Close() })
+		return f
+	}
+	r, err := ReadRoster(open("roster.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, err := ReadLocations(open("locations.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r, l
+}
+
+func TestSampleData(t *testing.T) {
+	r, l := loadSamples(t)
+	ctx := context.Background()
+	if n := len(l.All()); n < 50 || n > 70 {
+		t.Errorf("%d locations, want about 60", n)
+	}
+	if n := r.Len(); n < 350 || n > 450 {
+		t.Errorf("%d employees, want about 400", n)
+	}
+	fourDigits := regexp.MustCompile(`^\d{4}$`)
+	queues := map[string]int{}
+	for _, loc := range l.All() {
+		if !fourDigits.MatchString(loc.Code) {
+			t.Errorf("location code %q is not 4 digits", loc.Code)
+		}
+		queues[loc.Queue()]++
+	}
+	for _, q := range Queues() {
+		if queues[q] == 0 {
+			t.Errorf("no location routes to %s", q)
+		}
+	}
+	status := map[HRStatus]int{}
+	principals := map[string]bool{}
+	titles := map[string]bool{}
+	for _, e := range r.Employees() {
+		status[e.Status]++
+		titles[e.JobTitle] = true
+		if _, ok, _ := l.Location(ctx, e.LocationCode); !ok {
+			t.Errorf("an employee works at location %s, which is not in locations.csv", e.LocationCode)
+		}
+		if e.JobTitle == "Principal" && e.Status == HRProcessed {
+			principals[e.LocationCode] = true
+		}
+	}
+	n := float64(r.Len())
+	for _, s := range []HRStatus{HRPending, HRSeparated} {
+		if share := float64(status[s]) / n; share < 0.02 || share > 0.08 {
+			t.Errorf("%.1f%% %s, want about 5%%", 100*share, s)
+		}
+	}
+	for _, title := range []string{"Principal", "Assistant Principal", "Office Manager", "Counselor", "Teacher", "Coordinator", "Analyst"} {
+		if !titles[title] {
+			t.Errorf("no employee is a %s", title)
+		}
+	}
+	for _, loc := range l.All() {
+		school := strings.HasSuffix(loc.Name, "High") || strings.HasSuffix(loc.Name, "Middle") || strings.HasSuffix(loc.Name, "Elementary")
+		if school && !principals[loc.Code] {
+			t.Errorf("school %s has no principal with a processed HR record to sign its forms", loc.Code)
+		}
+	}
+}
