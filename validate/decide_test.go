@@ -373,6 +373,13 @@ var accessCases = []decideCase{
 		outcome: Reject, reasons: []Code{CodeRolesUnknown},
 	},
 	{
+		name: "an unsure mark for a role not on the revision is reviewed",
+		form: func(reg *forms.Registry) form {
+			return mirror(reg).set("role.special_education_service_provider", "A").unsure("role.special_education_service_provider")
+		},
+		outcome: Review, review: []string{"role.special_education_service_provider low_confidence"},
+	},
+	{
 		name: "lower-case marks are read as A and R",
 		form: func(reg *forms.Registry) form {
 			return personnel(reg).set("role.counselor", "a").set("role.principal", "r")
@@ -1097,6 +1104,12 @@ func (r failingRoster) Employee(context.Context, string) (Employee, bool, error)
 	return Employee{}, false, r.err
 }
 
+type failingLocations struct{ err error }
+
+func (l failingLocations) Location(context.Context, string) (Location, bool, error) {
+	return Location{}, false, l.err
+}
+
 func TestDecideErrors(t *testing.T) {
 	env := testEnv(t)
 	lookup := errors.New("database down")
@@ -1137,11 +1150,16 @@ func TestDecideErrors(t *testing.T) {
 			}
 		})
 	}
+	e := env
+	e.Locations = failingLocations{lookup}
+	if _, err := Decide(context.Background(), mirror(env.Registry).Reading, e); !errors.Is(err, lookup) {
+		t.Errorf("failing location list: err = %v, want %v", err, lookup)
+	}
 	if _, err := Decide(context.Background(), nil, env); err == nil {
 		t.Error("Decide(nil reading) succeeded")
 	}
 	// A batch's roster failure is an error too, not a rejected row.
-	e := env
+	e = env
 	e.Roster = failingRoster{lookup}
 	if _, err := Decide(context.Background(), batchForm(env.Registry, rowGarcia).Reading, e); !errors.Is(err, lookup) {
 		t.Errorf("batch with failing roster: err = %v, want %v", err, lookup)
