@@ -206,6 +206,10 @@ func TestQueues(t *testing.T) {
 		got = append(got, q)
 	}
 	slices.Sort(got)
+	want := []string{"central-office", "ld-central", "ld-east", "ld-northeast", "ld-northwest", "ld-south", "ld-west"}
+	if !slices.Equal(got, want) {
+		t.Errorf("queues of the owners = %q, want %q", got, want)
+	}
 	if !slices.Equal(got, Queues()) {
 		t.Errorf("queues of the owners %q differ from Queues() %q", got, Queues())
 	}

@@ -44,7 +44,7 @@ const testLocationsCSV = `location_code,name,owner
 
 // testEnv returns an Env over the test registry, roster and locations,
 // with the clock stopped at testNow.
-func testEnv(t *testing.T) Env {
+func testEnv(t testing.TB) Env {
 	t.Helper()
 	ros, err := ReadRoster(strings.NewReader(testRosterCSV))
 	if err != nil {
@@ -144,7 +144,7 @@ func batchPage() forms.Page {
 // testRegistry builds the four families of the contract, each with a
 // current and a retired revision, through forms.LoadFS so that the test
 // definitions pass the same checks as the real ones.
-func testRegistry(t *testing.T) *forms.Registry {
+func testRegistry(t testing.TB) *forms.Registry {
 	t.Helper()
 	fsys := fstest.MapFS{}
 	put := func(name string, v any) {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"sort"
 	"strings"
 )
 
@@ -33,7 +34,12 @@ var queues = map[string]string{
 
 // Queues returns the name of every provisioning queue, sorted.
 func Queues() []string {
-	return []string{"central-office", "ld-central", "ld-east", "ld-northeast", "ld-northwest", "ld-south", "ld-west"}
+	out := make([]string, 0, len(queues))
+	for _, q := range queues {
+		out = append(out, q)
+	}
+	sort.Strings(out)
+	return out
 }
 
 // QueueFor returns the provisioning queue of an owner, and false for an
