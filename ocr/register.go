@@ -135,13 +135,13 @@ func deskew(img *image.Gray) float64 {
 	if len(ink) == 0 {
 		return 0
 	}
-	bins := make([]float64, h+w+8)
+	bins := make([]float64, h+w/2+16)
 	sharp := func(deg float64) float64 {
 		for i := range bins {
 			bins[i] = 0
 		}
 		c, s := math.Cos(deg*math.Pi/180), math.Sin(deg*math.Pi/180)
-		off := float64(w) + 4
+		off := float64(w)/4 + 4
 		for _, p := range ink {
 			yr := -s*p.x + c*p.y + off
 			i := int(yr)

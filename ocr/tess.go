@@ -14,7 +14,7 @@ import (
 
 // Tesseract page segmentation modes the engine uses.
 const (
-	psmBlock = gosseract.PSM_SINGLE_BLOCK // the header band
+	psmAuto  = gosseract.PSM_AUTO         // the header band: title and district columns
 	psmLine  = gosseract.PSM_SINGLE_LINE  // one field
 	psmWord  = gosseract.PSM_SINGLE_WORD
 	psmChar  = gosseract.PSM_SINGLE_CHAR // a role mark
@@ -24,15 +24,23 @@ var ompOnce sync.Once
 
 // limitThreads keeps Tesseract's OpenMP to one thread per call: the engine
 // parallelises across pages with one client per worker, and OpenMP threads
-// on top of that only fight for the same cores. It must happen before the
-// first client is created.
+// on top of that only fight for the same cores (and spin while they wait:
+// measured, a page costs three times the CPU without the limit). It must
+// happen before the first client is created.
+//
+// GNU OpenMP reads OMP_THREAD_LIMIT once, when the library is loaded,
+// before any Go code runs; so when the variable is missing the process
+// sets it and executes itself again (see reexec.go), and this call only
+// records it for child processes where that was not possible.
 func limitThreads() {
 	ompOnce.Do(func() {
-		if os.Getenv("OMP_THREAD_LIMIT") == "" {
-			os.Setenv("OMP_THREAD_LIMIT", "1")
+		if os.Getenv(ompLimit) == "" {
+			os.Setenv(ompLimit, "1")
 		}
 	})
 }
+
+const ompLimit = "OMP_THREAD_LIMIT"
 
 // word is one word Tesseract read, with its confidence in [0,1] and its
 // box in the pixels of the image it was given.

@@ -1,0 +1,104 @@
+package ocr
+
+import (
+	"math"
+	"strconv"
+
+	"github.com/lausd/misis-intake/forms"
+)
+
+// group turns the pages read into forms: one Reading per access form, one
+// per batch-removal form however many pages it spans, one per page of an
+// unknown revision. Pages that are not forms separate forms.
+func (e *Engine) group(pages []pageResult) []forms.Reading {
+	var out []forms.Reading
+	var cur *forms.Reading // the batch or multi-page form being built
+	var curRev *forms.Revision
+	var curPages int // pages merged into cur
+	flush := func() {
+		if cur != nil {
+			out = append(out, *cur)
+		}
+		cur, curRev, curPages = nil, nil, 0
+	}
+	for _, p := range pages {
+		info := p.info
+		if info.NotAForm {
+			flush()
+			continue
+		}
+		if p.rev == nil {
+			flush()
+			out = append(out, forms.Reading{
+				Family: info.Family, Revision: info.Revision, Known: info.Known,
+				Confidence: info.Confidence, Pages: []int{info.Index + 1},
+				Values: map[string]forms.Value{},
+			})
+			continue
+		}
+		if cur != nil && continues(cur, curRev, curPages, p) {
+			merge(cur, p, curPages*p.rev.TableRows())
+			curPages++
+			continue
+		}
+		flush()
+		cur = &forms.Reading{
+			Family: info.Family, Revision: info.Revision, Known: info.Known,
+			Confidence: info.Confidence, Values: map[string]forms.Value{},
+		}
+		curRev = p.rev
+		merge(cur, p, 0)
+		curPages = 1
+	}
+	flush()
+	return out
+}
+
+// continues reports whether page p carries on the form cur (of revision
+// rev, pages so far): the next page of a multi-page revision, or the next
+// "Page n of m" of a batch-removal form.
+func continues(cur *forms.Reading, rev *forms.Revision, pages int, p pageResult) bool {
+	if p.rev != rev {
+		return false
+	}
+	if rev.TableRows() == 0 {
+		return p.info.FormPage == pages+1 && p.info.FormPage > 1
+	}
+	n, nok := number(p.values["page_number"])
+	m, mok := number(cur.Values["page_count"])
+	switch {
+	case nok && n == 1:
+		return false // a new batch starts
+	case nok:
+		return n == pages+1 && (!mok || n <= m)
+	case mok:
+		return pages < m // page number unread, but the batch is not complete
+	}
+	return false
+}
+
+func number(v forms.Value) (int, bool) {
+	if v.Text == "" {
+		return 0, false
+	}
+	n, err := strconv.Atoi(v.Text)
+	return n, err == nil && n > 0
+}
+
+// merge adds page p's values to r, numbering table rows on by rowOffset.
+// The first page's header fields stand; a later page only fills a header
+// field the first page left unread.
+func merge(r *forms.Reading, p pageResult, rowOffset int) {
+	r.Pages = append(r.Pages, p.info.Index+1)
+	r.Confidence = math.Min(r.Confidence, p.info.Confidence)
+	for name, v := range p.values {
+		if row, col, ok := forms.SplitRowField(name); ok {
+			r.Values[forms.RowField(row+rowOffset, col)] = v
+			continue
+		}
+		if old, ok := r.Values[name]; ok && (old.Text != "" || v.Text == "") {
+			continue
+		}
+		r.Values[name] = v
+	}
+}

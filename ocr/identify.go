@@ -1,0 +1,353 @@
+package ocr
+
+import (
+	"errors"
+	"fmt"
+	"image"
+	"math"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/lausd/misis-intake/forms"
+)
+
+// The header band: every family prints its title and revision stamp in the
+// top 82 points of the page. The band read is taller to allow for the page
+// being shifted on the glass.
+var headerBand = boxF{X: 0, Y: 0, W: 612, H: 135}
+
+const (
+	headerDPI = 150.0 // the title is 14.5pt and the stamp 10pt bold: ample
+	stampDPI  = 300.0
+	// titleMatch is the least title score that names a family.
+	titleMatch = 0.7
+)
+
+// title is the printed title of one family, line by line, as on the page.
+type title struct {
+	family *forms.Family
+	lines  []string // normalised
+}
+
+// titles returns the title lines each family prints in its header: the
+// large text at the top of page 1 of each revision.
+func titles(reg *forms.Registry) []title {
+	var out []title
+	for _, fam := range reg.Families() {
+		seen := map[string]bool{}
+		for _, rev := range fam.Revisions {
+			var lines []string
+			for _, e := range rev.Pages[0].Print {
+				if e.Type == "text" && e.Size >= 12 && e.Box.Y < headerBand.H {
+					lines = append(lines, norm(e.Text))
+				}
+			}
+			if len(lines) == 0 {
+				lines = []string{norm(rev.Title)}
+			}
+			k := strings.Join(lines, "|")
+			if !seen[k] {
+				seen[k] = true
+				out = append(out, title{fam, lines})
+			}
+		}
+	}
+	return out
+}
+
+// header is what the header band of a page says.
+type header struct {
+	quarters   int // clockwise quarter turns that make the page upright
+	skew       float64
+	family     *forms.Family
+	titleScore float64
+	// second is the score of the best other family, to judge ambiguity.
+	second    float64
+	stamp     string // "MM/DD/YYYY" or ""
+	stampConf float64
+}
+
+// readHeader finds the orientation of img and reads its header band:
+// which family's title it carries and the revision stamp. A page whose
+// band names no family in any orientation has a nil family.
+func (e *Engine) readHeader(t *tess, img *image.Gray, dpi float64) (header, *image.Gray, error) {
+	turns := []int{0, 2}
+	if img.Rect.Dx() > img.Rect.Dy() {
+		turns = []int{1, 3} // landscape: sideways
+	}
+	var best header
+	var bestImg *image.Gray
+	for _, q := range turns {
+		up := rotate(img, q)
+		h, err := e.readBand(t, up, dpi)
+		if err != nil {
+			return header{}, nil, err
+		}
+		h.quarters = q
+		if bestImg == nil || h.titleScore > best.titleScore {
+			best, bestImg = h, up
+		}
+		if h.titleScore >= 0.85 {
+			break
+		}
+	}
+	return best, bestImg, nil
+}
+
+// readBand OCRs the header band of an upright page.
+func (e *Engine) readBand(t *tess, up *image.Gray, dpi float64) (header, error) {
+	f := int(math.Round(dpi / coarseDPI))
+	skew := deskew(shrink(up, max(f, 1)))
+	m := aboutCentre(up, dpi, skew)
+	band := warp(up, m, headerBand, headerDPI/72)
+	words, err := t.read(band, headerDPI, psmAuto, "")
+	if err != nil {
+		return header{}, fmt.Errorf("read header: %w", err)
+	}
+	var text []string
+	for _, w := range words {
+		text = append(text, w.Text)
+	}
+	h := header{skew: skew}
+	all := norm(strings.Join(text, " "))
+	for _, ti := range e.titles {
+		s := 0.0
+		for _, line := range ti.lines {
+			v, _ := findApprox(line, all)
+			s += v
+		}
+		s /= float64(len(ti.lines))
+		switch {
+		case s > h.titleScore:
+			if h.family != ti.family {
+				h.second = max(h.second, h.titleScore)
+			}
+			h.family, h.titleScore = ti.family, s
+		case ti.family != h.family && s > h.second:
+			h.second = s
+		}
+	}
+	if h.titleScore < titleMatch {
+		h.family = nil
+	}
+	h.stamp, h.stampConf = findStamp(words)
+	return h, nil
+}
+
+// aboutCentre maps template points to an upright page's pixels assuming
+// the page is only turned by skew degrees about its centre.
+func aboutCentre(up *image.Gray, dpi, skew float64) affine {
+	px := dpi / 72
+	cx, cy := float64(up.Rect.Dx())/2, float64(up.Rect.Dy())/2
+	th := skew * math.Pi / 180
+	c, s := math.Cos(th), math.Sin(th)
+	// Turn (x*px - cx, y*px - cy) by th and move back.
+	return affine{A: c * px, B: -s * px, C: cx - c*cx + s*cy, D: s * px, E: c * px, F: cy - s*cx - c*cy}
+}
+
+var stampRE = regexp.MustCompile(`(?i)r[eo]v\W{0,3}([0-9OoIl|SBZ]{1,2})\s*[/|l1I\\]\s*([0-9OoIl|SBZ]{1,2})\s*[/|l1I\\]\s*([0-9OoIl|SBZ]{4})`)
+
+// findStamp looks for "(Rev. MM/DD/YYYY)" in the words read and returns the
+// stamp and Tesseract's confidence in the words that carried it.
+func findStamp(words []word) (string, float64) {
+	for i := range words {
+		if !strings.Contains(strings.ToLower(words[i].Text), "rev") && !strings.Contains(strings.ToLower(words[i].Text), "rov") {
+			continue
+		}
+		end := min(i+3, len(words))
+		var parts []string
+		conf := 1.0
+		for _, w := range words[i:end] {
+			parts = append(parts, w.Text)
+			conf = math.Min(conf, w.Conf)
+		}
+		m := stampRE.FindStringSubmatch(strings.Join(parts, " "))
+		if m == nil {
+			continue
+		}
+		if s, ok := stampDate(m[1], m[2], m[3]); ok {
+			return s, conf
+		}
+	}
+	return "", 0
+}
+
+// stampDate turns the three parts of a stamp, with letters Tesseract
+// confuses with digits, into "MM/DD/YYYY" if that is a real date.
+func stampDate(mm, dd, yyyy string) (string, bool) {
+	fix := strings.NewReplacer("O", "0", "o", "0", "I", "1", "l", "1", "|", "1", "S", "5", "B", "8", "Z", "2")
+	mm, dd, yyyy = fix.Replace(mm), fix.Replace(dd), fix.Replace(yyyy)
+	if len(mm) == 1 {
+		mm = "0" + mm
+	}
+	if len(dd) == 1 {
+		dd = "0" + dd
+	}
+	s := mm + "/" + dd + "/" + yyyy
+	if _, err := time.Parse("01/02/2006", s); err != nil {
+		return "", false
+	}
+	if yyyy < "1990" || yyyy > "2099" {
+		return "", false
+	}
+	return s, true
+}
+
+// stampBox returns where rev prints its revision stamp on page 1.
+func stampBox(rev *forms.Revision) (forms.Box, bool) {
+	for _, e := range rev.Pages[0].Print {
+		if e.Type == "text" && strings.HasPrefix(strings.TrimSpace(e.Text), "(Rev.") {
+			return e.Box, true
+		}
+	}
+	return forms.Box{}, false
+}
+
+// readStamp OCRs the stamp box of rev on a registered page.
+func (e *Engine) readStamp(t *tess, up *image.Gray, m affine, rev *forms.Revision) (string, float64, error) {
+	b, ok := stampBox(rev)
+	if !ok {
+		return "", 0, nil
+	}
+	// The stamp is right-aligned on some revisions and left on others;
+	// read the whole box with a little room.
+	crop := warp(up, m, boxF{b.X - 4, b.Y - 3, b.W + 8, b.H + 6}, stampDPI/72)
+	words, err := t.read(crop, stampDPI, psmLine, "Rev.()0123456789/ ")
+	if err != nil {
+		return "", 0, fmt.Errorf("read revision stamp: %w", err)
+	}
+	s, c := findStamp(words)
+	return s, c, nil
+}
+
+// ident is a page's identified revision and its registration.
+type ident struct {
+	stamp   string
+	rev     *forms.Revision // the revision named by stamp, nil when unknown
+	known   bool
+	page    int
+	conf    float64
+	reg     *registration
+	problem string
+}
+
+// fitQuality scores how well a page fits a template: the share of
+// landmarks found in place times their mean correlation.
+func fitQuality(r registration) float64 {
+	if r.Total == 0 {
+		return 0
+	}
+	return float64(r.Landmarks) / float64(r.Total) * r.Score
+}
+
+// identifyRevision settles the revision of a page whose title named
+// family h.family. The stamp is read twice, in the header band and alone
+// in the stamp box of the template the page registers to; the revision is
+// what the stamp says, never what the layout suggests, unless no stamp
+// can be read at all, and then with a low confidence.
+func (e *Engine) identifyRevision(t *tess, up *image.Gray, dpi float64, h header) (ident, error) {
+	fam := h.family
+	order := append([]*forms.Revision(nil), fam.Revisions...)
+	if r := fam.Revision(h.stamp); r != nil {
+		for i, o := range order {
+			if o == r {
+				order[0], order[i] = order[i], order[0]
+			}
+		}
+	}
+	type fit struct {
+		rev  *forms.Revision
+		page int
+		reg  registration
+		q    float64
+	}
+	var best *fit
+	fits := map[*forms.Revision]*fit{}
+	for i, rev := range order {
+		for n := 1; n <= len(rev.Pages); n++ {
+			reg, err := e.tmpl.register(up, dpi, rev, n)
+			if errors.Is(err, ErrNoRegistration) {
+				continue
+			}
+			if err != nil {
+				return ident{}, err
+			}
+			f := &fit{rev, n, reg, fitQuality(reg)}
+			if fits[rev] == nil || f.q > fits[rev].q {
+				fits[rev] = f
+			}
+			if best == nil || f.q > best.q {
+				best = f
+			}
+		}
+		// The band's stamp named this revision and the page fits it well:
+		// no need to try the others.
+		if i == 0 && rev.Stamp == h.stamp && best != nil && best.rev == rev && best.q > 0.6 {
+			break
+		}
+	}
+	id := ident{stamp: h.stamp}
+	if best == nil {
+		id.rev = fam.Revision(h.stamp)
+		id.known = id.rev != nil
+		id.conf = 0.3 * h.titleScore * h.stampConf
+		id.problem = "the page does not align with any revision of its form"
+		return id, nil
+	}
+	s2, c2, err := e.readStamp(t, up, best.reg.M, best.rev)
+	if err != nil {
+		return ident{}, err
+	}
+	title := h.titleScore
+	if h.second > 0.5 {
+		title *= 1 - (h.second - 0.5) // another title nearly matched too
+	}
+	switch {
+	case s2 != "" && s2 == h.stamp:
+		id.stamp, id.conf = s2, title*(0.9+0.1*math.Max(c2, h.stampConf))
+	case s2 != "" && h.stamp == "":
+		id.stamp, id.conf = s2, title*0.9*c2
+	case s2 == "" && h.stamp != "":
+		id.stamp, id.conf = h.stamp, title*0.85*h.stampConf
+	case s2 != "":
+		// The two reads disagree: the stamp box read alone is the better one.
+		id.stamp, id.conf = s2, 0.3*title
+	default:
+		id.stamp, id.conf = best.rev.Stamp, 0.2*title
+		id.problem = "the revision stamp cannot be read; revision guessed from the layout"
+	}
+	id.rev = fam.Revision(id.stamp)
+	id.known = id.rev != nil
+	if !id.known {
+		return id, nil
+	}
+	f := fits[id.rev]
+	if f == nil {
+		// Not tried yet, or it did not align.
+		for n := 1; n <= len(id.rev.Pages); n++ {
+			reg, err := e.tmpl.register(up, dpi, id.rev, n)
+			if err != nil && !errors.Is(err, ErrNoRegistration) {
+				return ident{}, err
+			}
+			if err == nil && (f == nil || fitQuality(reg) > f.q) {
+				f = &fit{id.rev, n, reg, fitQuality(reg)}
+			}
+		}
+	}
+	if f == nil {
+		id.problem = "the page does not align with the template of its revision"
+		id.conf *= 0.5
+		return id, nil
+	}
+	if f != best && best.q-f.q > 0.15 {
+		// The stamp names one revision but the page looks like another.
+		id.conf *= 0.5
+	}
+	if f.q < 0.5 {
+		id.problem = fmt.Sprintf("poor fit to the template (%.0f%% of landmarks found)", 100*float64(f.reg.Landmarks)/float64(max(f.reg.Total, 1)))
+	}
+	id.page = f.page
+	id.reg = &f.reg
+	return id, nil
+}

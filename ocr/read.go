@@ -1,0 +1,69 @@
+package ocr
+
+import (
+	"context"
+	"fmt"
+	"image"
+	"math"
+
+	"github.com/lausd/misis-intake/forms"
+)
+
+// readFields reads every field of the identified revision page from the
+// registered upright page image.
+func (e *Engine) readFields(ctx context.Context, t *tess, up *image.Gray, p Page, id ident) (map[string]forms.Value, error) {
+	tmpl, err := e.tmpl.page(id.rev, id.page, fieldDPI)
+	if err != nil {
+		return nil, err
+	}
+	thr := uint8(otsu(shrink(up, max(int(p.DPI/coarseDPI), 1))))
+	reg := *id.reg
+	// Registration error costs confidence everywhere on the page.
+	trust := 1.0
+	if reg.Residual > 0.75 {
+		trust = math.Max(0.5, 1-(reg.Residual-0.75)/2.5)
+	}
+	slack := math.Max(0.6, 2*reg.Residual)
+	vals := map[string]forms.Value{}
+	for i := range id.rev.Pages[id.page-1].Fields {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		f := &id.rev.Pages[id.page-1].Fields[i]
+		r := cut(up, reg.M, tmpl, regionBox(f), slack)
+		var rd read
+		switch f.Kind {
+		case forms.KindMark:
+			rd, err = e.readMark(t, r, f, thr)
+		case forms.KindSignature:
+			rd = readSignature(r, thr)
+		default:
+			rd, err = e.readText(t, r, f, thr)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("read %s: %w", f.Name, err)
+		}
+		conf := clamp01(rd.conf * trust)
+		vals[f.Name] = forms.Value{
+			Text: rd.text, Confidence: conf, Page: p.Index + 1, Box: f.Box,
+			Source: forms.FromEngine, Sure: conf >= e.thr.For(f.Kind),
+		}
+	}
+	return vals, nil
+}
+
+// regionBox is the area read for a field: its box with room for writing
+// that strays above the line, below it (descenders, signatures) or over
+// the edge of a mark's square.
+func regionBox(f *forms.Field) boxF {
+	b := f.Box
+	switch {
+	case f.Kind == forms.KindMark:
+		return boxF{b.X - 3, b.Y - 3, b.W + 6, b.H + 6}
+	case f.Kind == forms.KindSignature:
+		return boxF{b.X, b.Y - 6, b.W, b.H + 9}
+	case f.Row > 0:
+		return boxF{b.X - 1, b.Y - 1, b.W + 2, b.H + 2}
+	}
+	return boxF{b.X - 1, b.Y - 4, b.W + 2, b.H + 7}
+}
