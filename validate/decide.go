@@ -283,30 +283,59 @@ func (j *judge) batch() {
 		j.headerRejected = true
 	}
 	// Nothing is queued while the header is rejected or waits for a
-	// reviewer: the header's location decides the queue.
-	if !j.headerRejected && !j.headerReview && located {
+	// reviewer: the header's location decides the queue. The rows share
+	// the header's fate, so that a row is accepted only when it yields a
+	// request (or repeats one).
+	switch {
+	case j.headerRejected:
+		var header []Reason
+		for _, r := range j.reasons {
+			if r.Row == 0 {
+				header = append(header, r)
+			}
+		}
+		for i := range j.decisionRows {
+			rd := &j.decisionRows[i]
+			rd.Outcome = Reject
+			rd.Reasons = append(append([]Reason(nil), header...), rd.Reasons...)
+		}
+	case j.headerReview || !located:
+		for i := range j.decisionRows {
+			if rd := &j.decisionRows[i]; rd.Outcome == Accept {
+				rd.Outcome = Review
+			}
+		}
+	default:
 		for _, r := range accepted {
 			j.requests = append(j.requests, *r)
 		}
 	}
 }
 
+// batchOutcome is Reject when the header is rejected; otherwise Review
+// while anything waits for a reviewer; otherwise Reject when some row was
+// rejected (the accepted rows' requests go ahead all the same); otherwise
+// Accept.
 func (j *judge) batchOutcome() Outcome {
-	rowReview := false
-	for _, rd := range j.decisionRows {
-		if rd.Outcome == Review {
-			rowReview = true
-		}
-	}
 	switch {
 	case j.headerRejected:
 		return Reject
-	case j.headerReview || rowReview:
+	case j.headerReview:
 		return Review
-	case len(j.requests) > 0:
-		return Accept
 	}
-	return Reject
+	rejected := false
+	for _, rd := range j.decisionRows {
+		switch rd.Outcome {
+		case Review:
+			return Review
+		case Reject:
+			rejected = true
+		}
+	}
+	if rejected {
+		return Reject
+	}
+	return Accept
 }
 
 // rowNumbers returns the table rows the reading holds, in order.

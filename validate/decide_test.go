@@ -716,6 +716,25 @@ var batchCases = []decideCase{
 			if len(d.Requests) != 0 {
 				t.Errorf("requests = %+v, want none", d.Requests)
 			}
+			wantRows(t, d, "1 reject", "2 reject")
+			for _, rd := range d.Rows {
+				if len(rd.Reasons) != 1 || rd.Reasons[0].Code != CodeSignatureMissing {
+					t.Errorf("row %d reasons %+v, want the header's", rd.Row, rd.Reasons)
+				}
+			}
+		},
+	},
+	{
+		name: "a rejected header and a bad row: each row gives the header's reason and its own",
+		form: func(reg *forms.Registry) form {
+			return batchForm(reg, rowGarcia, row("Garcia", "Maria", "1234567", "Retired", "11/01/2026")).set("admin_signature", forms.Unsigned)
+		},
+		outcome: Reject, reasons: []Code{CodeSignatureMissing, CodeEmployeeNumberFormat},
+		check: func(t *testing.T, d Decision) {
+			wantRows(t, d, "1 reject", "2 reject")
+			if got := len(d.Rows[1].Reasons); got != 2 {
+				t.Errorf("row 2 has %d reasons, want 2", got)
+			}
 		},
 	},
 	{
@@ -728,6 +747,19 @@ var batchCases = []decideCase{
 			if len(d.Requests) != 0 {
 				t.Errorf("requests = %+v, want none while the header waits", d.Requests)
 			}
+			wantRows(t, d, "1 review")
+		},
+	},
+	{
+		name: "a rejected row and a row waiting for review: the batch waits",
+		form: func(reg *forms.Registry) form {
+			return batchForm(reg, rowGarcia, row("Smith", "John", "99999999", "Retired", "11/01/2026"), rowHakobyan).
+				unsure(forms.RowField(3, "reason"))
+		},
+		outcome: Review, reasons: []Code{CodeEmployeeUnknown}, review: []string{"row03.reason low_confidence"},
+		check: func(t *testing.T, d Decision) {
+			wantRows(t, d, "1 accept", "2 reject", "3 review")
+			wantRequestRows(t, d, 1)
 		},
 	},
 	{
@@ -738,6 +770,7 @@ var batchCases = []decideCase{
 			if len(d.Requests) != 0 {
 				t.Errorf("requests = %+v, want none", d.Requests)
 			}
+			wantRows(t, d, "1 review")
 		},
 	},
 	{
@@ -746,11 +779,11 @@ var batchCases = []decideCase{
 		outcome: Reject, reasons: []Code{CodeFieldRequired},
 	},
 	{
-		name: "a bad row is rejected on its own; the good rows go ahead",
+		name: "a bad row is rejected on its own; the good rows still yield requests",
 		form: func(reg *forms.Registry) form {
 			return batchForm(reg, rowGarcia, row("Smith", "John", "99999999", "Retired", "11/01/2026"), rowHakobyan)
 		},
-		outcome: Accept, reasons: []Code{CodeEmployeeUnknown},
+		outcome: Reject, reasons: []Code{CodeEmployeeUnknown},
 		check: func(t *testing.T, d Decision) {
 			wantRows(t, d, "1 accept", "2 reject", "3 accept")
 			wantRequestRows(t, d, 1, 3)
@@ -780,7 +813,7 @@ var batchCases = []decideCase{
 			return batchForm(reg, row("Garcia", "Maria", "1000000", "Retired", "11/01/2026"), rowGarcia,
 				row("Garcia", "Maria", "100000011", "Retired", "11/01/2026"))
 		},
-		outcome: Accept, reasons: []Code{CodeEmployeeNumberFormat, CodeEmployeeNumberFormat},
+		outcome: Reject, reasons: []Code{CodeEmployeeNumberFormat, CodeEmployeeNumberFormat},
 		check: func(t *testing.T, d Decision) {
 			wantRows(t, d, "1 reject", "2 accept", "3 reject")
 			wantRequestRows(t, d, 2)
@@ -828,7 +861,7 @@ var batchCases = []decideCase{
 		form: func(reg *forms.Registry) form {
 			return batchForm(reg, row("Kim", "Ji", "10000004", "Retired", "11/01/2026"), rowGarcia)
 		},
-		outcome: Accept, reasons: []Code{CodeEmployeeLocation},
+		outcome: Reject, reasons: []Code{CodeEmployeeLocation},
 		check: func(t *testing.T, d Decision) { wantRows(t, d, "1 reject", "2 accept") },
 	},
 	{
@@ -855,7 +888,7 @@ var batchCases = []decideCase{
 			return batchForm(reg, row("Garcia", "Maria", "10000001", "Retired", today),
 				row("Hakobyan", "Ani", "10000005", "Retired", "11/24/2026"))
 		},
-		outcome: Accept, reasons: []Code{CodeDateFuture},
+		outcome: Reject, reasons: []Code{CodeDateFuture},
 		check: func(t *testing.T, d Decision) { wantRows(t, d, "1 accept", "2 reject") },
 	},
 	{
@@ -870,7 +903,7 @@ var batchCases = []decideCase{
 		form: func(reg *forms.Registry) form {
 			return batchForm(reg, row("Garcia", "Maria", "10000001", "", "11/01/2026"), rowHakobyan)
 		},
-		outcome: Accept, reasons: []Code{CodeFieldRequired},
+		outcome: Reject, reasons: []Code{CodeFieldRequired},
 		check: func(t *testing.T, d Decision) { wantRows(t, d, "1 reject", "2 accept") },
 	},
 	{
@@ -929,7 +962,7 @@ var batchCases = []decideCase{
 			return batchForm(reg, rowGarcia, rowHakobyan).unsure(forms.RowField(2, "effective_date")).
 				reviewed(forms.RowField(2, "effective_date"), "12/01/2026")
 		},
-		outcome: Accept, reasons: []Code{CodeDateFuture},
+		outcome: Reject, reasons: []Code{CodeDateFuture},
 		check: func(t *testing.T, d Decision) { wantRows(t, d, "1 accept", "2 reject") },
 	},
 }
@@ -1028,6 +1061,19 @@ func writeGolden(w *bytes.Buffer, name string, d Decision) {
 	for _, r := range d.Requests {
 		b, _ := json.Marshal(r)
 		fmt.Fprintf(w, "  request %s\n", b)
+	}
+	for _, r := range d.Rows {
+		fmt.Fprintf(w, "  row %d %s", r.Row, r.Outcome)
+		for _, reason := range r.Reasons {
+			fmt.Fprintf(w, " %s", reason.Code)
+		}
+		for _, item := range r.Review {
+			fmt.Fprintf(w, " %s", item.Why)
+		}
+		if r.DuplicateOf > 0 {
+			fmt.Fprintf(w, " (repeats row %d)", r.DuplicateOf)
+		}
+		fmt.Fprintln(w)
 	}
 }
 

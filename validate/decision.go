@@ -38,7 +38,7 @@ const (
 	CodeDateBeforeRequest    Code = "date.before_request"    // a signature dated before the request
 	CodeDateTooOld           Code = "date.too_old"           // request date older than allowed
 	CodeITDBlockFilled       Code = "itd_block.filled"       // the MiSiS/ITD Use Only block is not empty
-	CodeRemovalReason        Code = "removal_reason.unknown" // batch row: not one of the printed reasons
+	CodeRemovalReason        Code = "reason.unknown"         // batch row: not one of the printed reasons
 	CodeRowsNone             Code = "rows.none"              // batch: no employee listed
 )
 
@@ -147,11 +147,16 @@ type RowDecision struct {
 // Decision is what the rules decided about one form.
 //
 // For an access form, Requests holds its one request when the Outcome is
-// Accept, and nothing otherwise. For a batch removal form, every accepted
-// row yields a request whatever the Outcome, so that a bad row never holds
-// back the good ones: Outcome is Review while any row (or the header)
-// waits for a reviewer, Reject when nothing was accepted, and Accept
-// otherwise, with the rejected rows' reasons in Reasons. Deciding the same
+// Accept, and nothing otherwise.
+//
+// A batch removal form is decided row by row, so that a bad row never
+// holds back the good ones: every accepted row yields a request whatever
+// the Outcome. The Outcome is Reject when the header is rejected (every
+// row is then rejected with the header's reasons, and nothing is queued);
+// Review while the header or any row waits for a reviewer (rows waiting
+// only on the header are marked Review, and nothing is queued until the
+// header is settled); Reject when some row was rejected, its reasons in
+// Reasons for the submitter; and Accept otherwise. Deciding the same
 // Reading again yields the same requests, so the queue can de-duplicate
 // them by form and employee number.
 //
