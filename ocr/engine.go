@@ -232,7 +232,7 @@ func (e *Engine) readPage(ctx context.Context, t *tess, p Page) (pageResult, err
 	if img.Rect.Min != (image.Point{}) || img.Stride != img.Rect.Dx() {
 		img = compact(img)
 	}
-	h, up, err := e.readHeader(t, img, p.DPI)
+	h, sc, err := e.readHeader(t, img, p.DPI)
 	if err != nil {
 		return out, err
 	}
@@ -249,7 +249,7 @@ func (e *Engine) readPage(ctx context.Context, t *tess, p Page) (pageResult, err
 		return out, err
 	}
 	info.Family = h.family.ID
-	id, err := e.identifyRevision(t, up, p.DPI, h)
+	id, err := e.identifyRevision(t, sc, h)
 	if err != nil {
 		return out, err
 	}
@@ -268,7 +268,7 @@ func (e *Engine) readPage(ctx context.Context, t *tess, p Page) (pageResult, err
 	}
 	info.PageCount = len(id.rev.Pages)
 	out.rev = id.rev
-	vals, err := e.readFields(ctx, t, up, p, id)
+	vals, err := e.readFields(ctx, t, sc.full, p, id)
 	if err != nil {
 		return out, err
 	}

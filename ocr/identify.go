@@ -71,36 +71,41 @@ type header struct {
 // readHeader finds the orientation of img and reads its header band:
 // which family's title it carries and the revision stamp. A page whose
 // band names no family in any orientation has a nil family.
-func (e *Engine) readHeader(t *tess, img *image.Gray, dpi float64) (header, *image.Gray, error) {
+func (e *Engine) readHeader(t *tess, img *image.Gray, dpi float64) (header, *scanned, error) {
 	turns := []int{0, 2}
 	if img.Rect.Dx() > img.Rect.Dy() {
 		turns = []int{1, 3} // landscape: sideways
 	}
 	var best header
-	var bestImg *image.Gray
+	var bestScan *scanned
 	for _, q := range turns {
-		up := rotate(img, q)
-		h, err := e.readBand(t, up, dpi)
+		s := newScanned(rotate(img, q), dpi)
+		h, err := e.readBand(t, s)
 		if err != nil {
 			return header{}, nil, err
 		}
 		h.quarters = q
-		if bestImg == nil || h.titleScore > best.titleScore {
-			best, bestImg = h, up
+		if bestScan == nil || h.titleScore > best.titleScore {
+			best, bestScan = h, s
 		}
 		if h.titleScore >= 0.85 {
 			break
 		}
 	}
-	return best, bestImg, nil
+	return best, bestScan, nil
 }
 
-// readBand OCRs the header band of an upright page.
-func (e *Engine) readBand(t *tess, up *image.Gray, dpi float64) (header, error) {
-	f := int(math.Round(dpi / coarseDPI))
-	skew := deskew(shrink(up, max(f, 1)))
-	m := aboutCentre(up, dpi, skew)
-	band := warp(up, m, headerBand, headerDPI/72)
+// readBand OCRs the header band of an upright page. When the heavy rule
+// under the header is found, the band is cut to the title and stamp
+// above it; otherwise a taller band is read.
+func (e *Engine) readBand(t *tess, s *scanned) (header, error) {
+	skew := s.skew
+	m := aboutCentre(s.full, s.dpi, skew)
+	box := headerBand
+	if y, ok := headerRule(s); ok {
+		box = boxF{X: 0, Y: y - headerRuleY + 18, W: 612, H: headerRuleY - 18 + 3}
+	}
+	band := warp(s.full, m, box, headerDPI/72)
 	words, err := t.read(band, headerDPI, psmAuto, "")
 	if err != nil {
 		return header{}, fmt.Errorf("read header: %w", err)
@@ -133,6 +138,36 @@ func (e *Engine) readBand(t *tess, up *image.Gray, dpi float64) (header, error) 
 	}
 	h.stamp, h.stampConf = findStamp(words)
 	return h, nil
+}
+
+// headerRuleY is where every family prints the heavy rule under its
+// header, in points from the top.
+const headerRuleY = 82.0
+
+// headerRule finds the first long horizontal rule in the top two inches
+// of the deskewed page and returns where it lies in template points,
+// assuming no scale. Text never makes an unbroken run that long.
+func headerRule(s *scanned) (float64, bool) {
+	const top = 150.0 // points
+	px := coarseDPI / 72
+	img := warp(s.full, aboutCentre(s.full, s.dpi, s.skew), boxF{0, 0, 612, top}, px)
+	w := img.Rect.Dx()
+	need := int(300 * px)
+	for y := 0; y < img.Rect.Dy(); y++ {
+		run, longest := 0, 0
+		for _, p := range img.Pix[y*img.Stride : y*img.Stride+w] {
+			if p < 200 {
+				run++
+				longest = max(longest, run)
+			} else {
+				run = 0
+			}
+		}
+		if longest >= need {
+			return (float64(y) + 0.5) / px, true
+		}
+	}
+	return 0, false
 }
 
 // aboutCentre maps template points to an upright page's pixels assuming
@@ -246,7 +281,8 @@ func fitQuality(r registration) float64 {
 // in the stamp box of the template the page registers to; the revision is
 // what the stamp says, never what the layout suggests, unless no stamp
 // can be read at all, and then with a low confidence.
-func (e *Engine) identifyRevision(t *tess, up *image.Gray, dpi float64, h header) (ident, error) {
+func (e *Engine) identifyRevision(t *tess, sc *scanned, h header) (ident, error) {
+	up := sc.full
 	fam := h.family
 	order := append([]*forms.Revision(nil), fam.Revisions...)
 	if r := fam.Revision(h.stamp); r != nil {
@@ -266,7 +302,7 @@ func (e *Engine) identifyRevision(t *tess, up *image.Gray, dpi float64, h header
 	fits := map[*forms.Revision]*fit{}
 	for i, rev := range order {
 		for n := 1; n <= len(rev.Pages); n++ {
-			reg, err := e.tmpl.register(up, dpi, rev, n)
+			reg, err := e.tmpl.register(sc, rev, n)
 			if errors.Is(err, ErrNoRegistration) {
 				continue
 			}
@@ -299,10 +335,8 @@ func (e *Engine) identifyRevision(t *tess, up *image.Gray, dpi float64, h header
 	if err != nil {
 		return ident{}, err
 	}
-	title := h.titleScore
-	if h.second > 0.5 {
-		title *= 1 - (h.second - 0.5) // another title nearly matched too
-	}
+	// Another family's title nearly matching too makes the title doubtful.
+	title := h.titleScore * math.Min(1, (h.titleScore-h.second)/0.25)
 	switch {
 	case s2 != "" && s2 == h.stamp:
 		id.stamp, id.conf = s2, title*(0.9+0.1*math.Max(c2, h.stampConf))
@@ -326,7 +360,7 @@ func (e *Engine) identifyRevision(t *tess, up *image.Gray, dpi float64, h header
 	if f == nil {
 		// Not tried yet, or it did not align.
 		for n := 1; n <= len(id.rev.Pages); n++ {
-			reg, err := e.tmpl.register(up, dpi, id.rev, n)
+			reg, err := e.tmpl.register(sc, id.rev, n)
 			if err != nil && !errors.Is(err, ErrNoRegistration) {
 				return ident{}, err
 			}

@@ -100,6 +100,24 @@ func warp(img *image.Gray, m affine, box boxF, px float64) *image.Gray {
 	return out
 }
 
+// warpInto fills the rectangle r of dst, whose pixels are template points
+// times px, from img through m (template points to img pixels), by
+// bilinear sampling.
+func warpInto(dst *image.Gray, img *image.Gray, m affine, r image.Rectangle, px float64) {
+	r = r.Intersect(dst.Rect)
+	for j := r.Min.Y; j < r.Max.Y; j++ {
+		y := (float64(j) + 0.5) / px
+		u, v := m.apply((float64(r.Min.X)+0.5)/px, y)
+		du, dv := m.A/px, m.D/px
+		row := dst.Pix[j*dst.Stride:]
+		for i := r.Min.X; i < r.Max.X; i++ {
+			row[i] = uint8(sample(img, u, v) + 0.5)
+			u += du
+			v += dv
+		}
+	}
+}
+
 // boxF is a rectangle in points, the engine's copy of forms.Box.
 type boxF struct{ X, Y, W, H float64 }
 

@@ -359,44 +359,66 @@ func match(tmpl, page *image.Gray, lm landmark, radius int) (dx, dy, score float
 	return dx, dy, best
 }
 
-// register aligns img (at dpi, already turned upright) to page n of rev.
-func (t *templates) register(img *image.Gray, dpi float64, rev *forms.Revision, n int) (registration, error) {
+// scanned is an upright page prepared for registration: reduced copies
+// for the coarse and fine passes and its skew, computed once however many
+// templates the page is tried against.
+type scanned struct {
+	full    *image.Gray
+	dpi     float64
+	fine    *image.Gray // full reduced by fineF, near fineDPI
+	fineF   int
+	coarse  *image.Gray // full reduced by coarseF, near coarseDPI
+	coarseF int
+	skew    float64 // degrees
+}
+
+func newScanned(img *image.Gray, dpi float64) *scanned {
+	s := &scanned{full: img, dpi: dpi}
+	s.fineF = max(1, int(dpi/fineDPI+0.25))
+	s.fine = shrink(img, s.fineF)
+	s.coarseF = max(1, int(math.Round(dpi/coarseDPI)))
+	s.coarse = shrink(img, s.coarseF)
+	s.skew = deskew(s.coarse)
+	return s
+}
+
+// register aligns a scanned upright page to page n of rev.
+func (t *templates) register(s *scanned, rev *forms.Revision, n int) (registration, error) {
 	l, err := t.layout(rev, n)
 	if err != nil {
 		return registration{}, err
 	}
-	m0, skew, err := coarseAlign(img, dpi, l)
+	m0, err := coarseAlign(s, l)
 	if err != nil {
 		return registration{}, err
 	}
-	reg := registration{Skew: skew}
-	m := m0
+	reg := registration{Skew: s.skew}
+	// Refine on the reduced page: template points to its pixels.
+	f := float64(s.fineF)
+	m := m0.then(affine{A: 1 / f, E: 1 / f})
 	for _, pass := range []struct {
 		lvl    *level
 		radius int
 	}{{&l.levels[0], 12}, {&l.levels[1], 4}, {&l.levels[1], 2}} {
-		next, res, used, score, err := refine(img, m, pass.lvl, pass.radius)
+		next, res, used, score, err := refine(s.fine, m, pass.lvl, pass.radius)
 		if err != nil {
 			return registration{}, err
 		}
 		m = next
 		reg.Residual, reg.Landmarks, reg.Score = res, used, score
 	}
-	reg.M = m
+	reg.M = m.then(affine{A: f, E: f})
 	reg.Total = len(l.levels[1].landmarks)
 	return reg, nil
 }
 
-// coarseAlign finds skew, scale and offset of img against the template
-// from ink profiles at coarseDPI.
-func coarseAlign(img *image.Gray, dpi float64, l *layout) (affine, float64, error) {
-	f := int(math.Round(dpi / coarseDPI))
-	if f < 1 {
-		f = 1
-	}
-	small := shrink(img, f)
-	cd := dpi / float64(f) // resolution of small
-	skew := deskew(small)
+// coarseAlign finds scale and offset of the deskewed page against the
+// template from ink profiles at coarseDPI; the map it returns is to the
+// full page's pixels.
+func coarseAlign(s *scanned, l *layout) (affine, error) {
+	small := s.coarse
+	cd := s.dpi / float64(s.coarseF) // resolution of small
+	skew := s.skew
 	rows, cols := profiles(small, skew)
 	// Page profiles are in small's pixels; resample to coarseDPI units by
 	// letting the scale search absorb cd/coarseDPI.
@@ -407,7 +429,7 @@ func coarseAlign(img *image.Gray, dpi float64, l *layout) (affine, float64, erro
 	offC := float64(small.Rect.Dx()/8 + 4)
 	sx, ox, cx := fit1D(l.colProf, resampleProfile(cols, k, offC), maxOff)
 	if cy < 0.3 || cx < 0.2 {
-		return affine{}, skew, fmt.Errorf("%w: ink profiles do not match (rows %.2f, columns %.2f)", ErrNoRegistration, cy, cx)
+		return affine{}, fmt.Errorf("%w: ink profiles do not match (rows %.2f, columns %.2f)", ErrNoRegistration, cy, cx)
 	}
 	// Template points -> deskewed coarse units -> turned back -> page pixels.
 	toC := coarseDPI / 72
@@ -416,9 +438,9 @@ func coarseAlign(img *image.Gray, dpi float64, l *layout) (affine, float64, erro
 	ccx, ccy := float64(small.Rect.Dx())/2/k, float64(small.Rect.Dy())/2/k
 	th := skew * math.Pi / 180
 	rot := affine{A: math.Cos(th), B: -math.Sin(th), D: math.Sin(th), E: math.Cos(th)}
-	full := dpi / coarseDPI // coarse units to page pixels
+	full := s.dpi / coarseDPI // coarse units to page pixels
 	m = m.then(affine{A: 1, C: -ccx, E: 1, F: -ccy}).then(rot).then(affine{A: full, C: ccx * full, E: full, F: ccy * full})
-	return m, skew, nil
+	return m, nil
 }
 
 // resampleProfile turns a profile indexed in page pixels (shifted by off)
@@ -441,8 +463,11 @@ func resampleProfile(p []float64, k, off float64) []float64 {
 // map to the matches, dropping those that disagree.
 func refine(img *image.Gray, m affine, l *level, radius int) (affine, float64, int, float64, error) {
 	px := l.dpi / 72
-	b := l.img.Rect
-	warped := warp(img, m, boxF{0, 0, float64(b.Dx()) / px, float64(b.Dy()) / px}, px)
+	// Only the windows searched around each landmark are warped.
+	warped := image.NewGray(l.img.Rect)
+	for _, lm := range l.landmarks {
+		warpInto(warped, img, m, lm.R.Inset(-radius-1), px)
+	}
 	type pair struct {
 		x, y  float64 // template points
 		u, v  float64 // page pixels

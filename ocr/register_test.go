@@ -30,7 +30,7 @@ func TestRegister(t *testing.T) {
 			}
 			src := blank(t, tp, rev, 200)
 			img := capture(src, 200, tc.scan)
-			got, err := tp.register(img, tc.scan.DPI, rev, 1)
+			got, err := tp.register(newScanned(img, tc.scan.DPI), rev, 1)
 			if err != nil {
 				t.Fatal(err)
 			}

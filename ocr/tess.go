@@ -14,10 +14,10 @@ import (
 
 // Tesseract page segmentation modes the engine uses.
 const (
-	psmAuto  = gosseract.PSM_AUTO         // the header band: title and district columns
-	psmLine  = gosseract.PSM_SINGLE_LINE  // one field
-	psmWord  = gosseract.PSM_SINGLE_WORD
-	psmChar  = gosseract.PSM_SINGLE_CHAR // a role mark
+	psmAuto = gosseract.PSM_AUTO        // the header band: title and district columns
+	psmLine = gosseract.PSM_SINGLE_LINE // one field
+	psmWord = gosseract.PSM_SINGLE_WORD
+	psmChar = gosseract.PSM_SINGLE_CHAR // a role mark
 )
 
 var ompOnce sync.Once
