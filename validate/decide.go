@@ -238,7 +238,9 @@ func nonNil(s []string) []string {
 // batch decides a batch removal form: its header as a whole, then each row
 // on its own.
 func (j *judge) batch() {
-	header := func(f *forms.Field) bool { return f.Row == 0 }
+	// "Page _ of _" helps the person faxing; the pages of one batch arrive
+	// as one Reading with their rows numbered on, so no rule judges it.
+	header := func(f *forms.Field) bool { return f.Row == 0 && f.Name != "page_number" && f.Name != "page_count" }
 	j.ruleRequired(header)
 	j.ruleSignatures(header)
 	j.ruleAdminTitle()

@@ -926,6 +926,13 @@ var batchCases = []decideCase{
 		check: func(t *testing.T, d Decision) { wantRows(t, d, "1 accept", "2 review") },
 	},
 	{
+		name: "page numbers are not judged: the pages of a batch arrive as one reading",
+		form: func(reg *forms.Registry) form {
+			return batchForm(reg, rowGarcia).set("page_number", "").set("page_count", "").unsure("page_count")
+		},
+		outcome: Accept,
+	},
+	{
 		name:    "a batch listing nobody",
 		form:    func(reg *forms.Registry) form { return batchForm(reg, row("", "", "", "", "")) },
 		outcome: Reject, reasons: []Code{CodeRowsNone},
