@@ -18,6 +18,12 @@ const mirrorFamily = "school-mirror"
 // happens to it. An error means the rules could not be applied (a roster
 // or location lookup failed, the context ended, the Env is incomplete); it
 // never stands for a decision.
+//
+// A form identified with less than Config.MinIdentifyConfidence goes to
+// review with the item "revision" (or "family" when the document is none
+// of the district's forms); a reviewer who confirms or corrects the
+// identification sets Reading.Family and Reading.Revision and raises
+// Reading.Confidence to 1, and the form is decided again.
 func Decide(ctx context.Context, r *forms.Reading, env Env) (Decision, error) {
 	switch {
 	case r == nil:

@@ -82,6 +82,8 @@ type Reason struct {
 
 // ReviewItem is one field a reviewer must check, and why.
 type ReviewItem struct {
+	// Field names the field, e.g. "employee_number" or "row03.reason", or
+	// is "family" or "revision" when the form's identification is in doubt.
 	Field string `json:"field"`
 	Row   int    `json:"row,omitempty"`
 	Why   Why    `json:"why"`
