@@ -58,7 +58,7 @@ func BenchmarkReadPage(b *testing.B) {
 	}
 	defer e.Close()
 	page := benchPage(b, e)
-	pages := []Page{{Index: 0, Image: page, DPI: 300}}
+	pages := []Page{{Index: 1, Image: page, DPI: 300}}
 	// Warm the template caches, as a running service has.
 	if _, err := e.ReadPages(context.Background(), pages); err != nil {
 		b.Fatal(err)

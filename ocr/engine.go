@@ -15,8 +15,8 @@ import (
 
 // Page is one page image to read.
 type Page struct {
-	// Index is the page's 0-based position in its document; values read
-	// from it carry Page = Index+1.
+	// Index is the page's number in its document, from 1 (as raster
+	// numbers pages); values read from it carry Page = Index.
 	Index int
 	Image *image.Gray
 	// DPI is the resolution of Image, the same across and down.
@@ -208,7 +208,7 @@ func (e *Engine) ReadPages(ctx context.Context, pages []Page) (Result, error) {
 	}
 	for i, err := range errs {
 		if err != nil {
-			return Result{}, fmt.Errorf("ocr: page %d: %w", pages[i].Index+1, err)
+			return Result{}, fmt.Errorf("ocr: page %d: %w", pages[i].Index, err)
 		}
 	}
 	var res Result
@@ -242,7 +242,7 @@ func (e *Engine) readPage(ctx context.Context, t *tess, p Page) (pageResult, err
 	if h.family == nil {
 		info.NotAForm = true
 		info.Confidence = clamp01(1 - h.titleScore)
-		e.log.Debug("page is not a form", "page", p.Index+1, "title_score", h.titleScore)
+		e.log.Debug("page is not a form", "page", p.Index, "title_score", h.titleScore)
 		return out, nil
 	}
 	if err := ctx.Err(); err != nil {
@@ -263,7 +263,7 @@ func (e *Engine) readPage(ctx context.Context, t *tess, p Page) (pageResult, err
 		info.Problem = id.problem
 	}
 	if !info.Known || id.reg == nil {
-		e.log.Debug("page identified", "page", p.Index+1, "family", info.Family, "revision", info.Revision, "known", info.Known, "problem", info.Problem)
+		e.log.Debug("page identified", "page", p.Index, "family", info.Family, "revision", info.Revision, "known", info.Known, "problem", info.Problem)
 		return out, nil
 	}
 	info.PageCount = len(id.rev.Pages)
@@ -278,7 +278,7 @@ func (e *Engine) readPage(ctx context.Context, t *tess, p Page) (pageResult, err
 			info.PageCount = n
 		}
 	}
-	e.log.Debug("page read", "page", p.Index+1, "family", info.Family, "revision", info.Revision,
+	e.log.Debug("page read", "page", p.Index, "family", info.Family, "revision", info.Revision,
 		"rotation", info.Rotation, "residual_pt", info.Residual, "fields", len(vals))
 	return out, nil
 }

@@ -31,7 +31,7 @@ func (e *Engine) group(pages []pageResult) []forms.Reading {
 			flush()
 			out = append(out, forms.Reading{
 				Family: info.Family, Revision: info.Revision, Known: info.Known,
-				Confidence: info.Confidence, Pages: []int{info.Index + 1},
+				Confidence: info.Confidence, Pages: []int{info.Index},
 				Values: map[string]forms.Value{},
 			})
 			continue
@@ -89,7 +89,7 @@ func number(v forms.Value) (int, bool) {
 // The first page's header fields stand; a later page only fills a header
 // field the first page left unread.
 func merge(r *forms.Reading, p pageResult, rowOffset int) {
-	r.Pages = append(r.Pages, p.info.Index+1)
+	r.Pages = append(r.Pages, p.info.Index)
 	r.Confidence = math.Min(r.Confidence, p.info.Confidence)
 	for name, v := range p.values {
 		if row, col, ok := forms.SplitRowField(name); ok {

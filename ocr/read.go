@@ -45,7 +45,7 @@ func (e *Engine) readFields(ctx context.Context, t *tess, up *image.Gray, p Page
 		}
 		conf := clamp01(rd.conf * trust)
 		vals[f.Name] = forms.Value{
-			Text: rd.text, Confidence: conf, Page: p.Index + 1, Box: f.Box,
+			Text: rd.text, Confidence: conf, Page: p.Index, Box: f.Box,
 			Source: forms.FromEngine, Sure: conf >= e.thr.For(f.Kind),
 		}
 	}

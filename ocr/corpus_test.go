@@ -1,0 +1,219 @@
+package ocr
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/lausd/misis-intake/corpus"
+	"github.com/lausd/misis-intake/forms"
+	"github.com/lausd/misis-intake/raster"
+)
+
+// TestCorpus measures the engine on a generated corpus (intake corpus
+// --out DIR) named by OCR_CORPUS: identification of every page, and for
+// every field kind how many values are right, how many are marked Sure and
+// how many of those are wrong, with the confidence each kind needs for at
+// most 0.2% errors among the values accepted. OCR_CORPUS_ERRORS names a
+// file to write each wrong value to. Without OCR_CORPUS it does nothing:
+// the corpus takes minutes to read.
+func TestCorpus(t *testing.T) {
+	dir := os.Getenv("OCR_CORPUS")
+	if dir == "" {
+		t.Log("OCR_CORPUS not set: nothing to measure")
+		return
+	}
+	e, err := New(Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close()
+	files, _ := filepath.Glob(filepath.Join(dir, "sub-*.json"))
+	sort.Strings(files)
+	if len(files) == 0 {
+		t.Fatalf("no submissions in %s", dir)
+	}
+	var st corpusStats
+	st.kinds = map[forms.Kind]*kindStats{}
+	var errOut *os.File
+	if p := os.Getenv("OCR_CORPUS_ERRORS"); p != "" {
+		errOut, _ = os.Create(p)
+		defer errOut.Close()
+	}
+	for _, fn := range files {
+		var tr corpus.Truth
+		b, err := os.ReadFile(fn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := json.Unmarshal(b, &tr); err != nil {
+			t.Fatal(err)
+		}
+		for ai, att := range tr.Attachments {
+			// Attachments are written as sub-NNNN.EXT, or sub-NNNN-I.EXT
+			// when there are several.
+			name := tr.ID + filepath.Ext(att.Filename)
+			if len(tr.Attachments) > 1 {
+				name = fmt.Sprintf("%s-%d%s", tr.ID, ai+1, filepath.Ext(att.Filename))
+			}
+			data, err := os.ReadFile(filepath.Join(dir, name))
+			if err != nil {
+				t.Fatal(err)
+			}
+			rp, err := raster.Decode(context.Background(), data, raster.Limits{})
+			if err != nil {
+				t.Fatalf("%s: %v", att.Filename, err)
+			}
+			var pages []Page
+			for _, p := range rp {
+				pages = append(pages, Page{Index: p.Index, Image: p.Image, DPI: p.DPI})
+			}
+			res, err := e.ReadPages(context.Background(), pages)
+			if err != nil {
+				t.Fatalf("%s: %v", att.Filename, err)
+			}
+			st.compare(t, e, tr, att, res, errOut)
+		}
+	}
+	st.report(t, e)
+}
+
+type kindStats struct {
+	n, wrong, sure, sureWrong int
+	confs                     []scored
+}
+
+type scored struct {
+	conf  float64
+	right bool
+}
+
+type corpusStats struct {
+	pages, pagesWrong int
+	forms, formsMiss  int
+	kinds             map[forms.Kind]*kindStats
+}
+
+var digitsOnly = regexp.MustCompile(`\D`)
+
+// same compares a value read with the truth as the rules would: names
+// without regard to case, phone numbers by their digits.
+func same(k forms.Kind, name, got, want string) bool {
+	if k == forms.KindDigits {
+		return digitsOnly.ReplaceAllString(got, "") == digitsOnly.ReplaceAllString(want, "")
+	}
+	return strings.EqualFold(strings.TrimSpace(got), strings.TrimSpace(want))
+}
+
+func (st *corpusStats) compare(t *testing.T, e *Engine, tr corpus.Truth, att corpus.AttachmentTruth, res Result, errOut *os.File) {
+	for i, pt := range att.Pages {
+		st.pages++
+		if i >= len(res.Pages) {
+			st.pagesWrong++
+			continue
+		}
+		got := res.Pages[i]
+		ok := true
+		if pt.Kind == corpus.PageCover {
+			ok = got.NotAForm
+		} else {
+			ok = got.Family == pt.Family && got.Revision == pt.Revision && got.Rotation == pt.Rotation
+		}
+		if !ok {
+			st.pagesWrong++
+			t.Logf("%s %s page %d: want %s %s %s rot %d, got %+v", tr.ID, att.Filename, pt.Page, pt.Kind, pt.Family, pt.Revision, pt.Rotation, got)
+		}
+	}
+	for _, rd := range res.Forms {
+		if len(rd.Pages) == 0 {
+			continue
+		}
+		first := rd.Pages[0]
+		var pt *corpus.PageTruth
+		for i := range att.Pages {
+			if att.Pages[i].Page == first {
+				pt = &att.Pages[i]
+			}
+		}
+		if pt == nil || pt.Form < 0 {
+			continue
+		}
+		ft := tr.Forms[pt.Form]
+		st.forms++
+		rev := e.reg.Revision(ft.Family, ft.Revision)
+		if !rd.Known || rev == nil || rd.Family != ft.Family {
+			continue
+		}
+		for name, v := range rd.Values {
+			f := rev.Field(name)
+			row, col, isRow := forms.SplitRowField(name)
+			if isRow {
+				f = rev.Field(forms.RowField((row-1)%rev.TableRows()+1, col))
+			}
+			if f == nil {
+				continue
+			}
+			want, ok := ft.Fields[name]
+			if !ok {
+				if !isRow {
+					continue // not in the truth (page numbers)
+				}
+				want = "" // rows past the last listed are empty
+			}
+			k := f.Kind
+			right := same(k, name, v.Text, want)
+			ks := st.kinds[k]
+			if ks == nil {
+				ks = &kindStats{}
+				st.kinds[k] = ks
+			}
+			ks.n++
+			ks.confs = append(ks.confs, scored{v.Confidence, right})
+			if !right {
+				ks.wrong++
+			}
+			if v.Sure {
+				ks.sure++
+				if !right {
+					ks.sureWrong++
+				}
+			}
+			if !right && errOut != nil {
+				fmt.Fprintf(errOut, "%s\t%s\t%s\t%s\t%q\t%q\t%.3f\t%v\t%s\n", tr.ID, tr.Transport, ft.Writer, name, want, v.Text, v.Confidence, v.Sure, att.Filename)
+			}
+		}
+	}
+}
+
+func (st *corpusStats) report(t *testing.T, e *Engine) {
+	t.Logf("pages %d, misidentified %d", st.pages, st.pagesWrong)
+	var kinds []string
+	for k := range st.kinds {
+		kinds = append(kinds, string(k))
+	}
+	sort.Strings(kinds)
+	t.Logf("%-10s %6s %6s %6s %6s %9s %9s", "kind", "values", "wrong", "sure", "sure✗", "threshold", "c@0.2%")
+	for _, k := range kinds {
+		ks := st.kinds[forms.Kind(k)]
+		// The least confidence c with at most 0.2% wrong among values >= c,
+		// and the share of values it would accept.
+		sort.Slice(ks.confs, func(i, j int) bool { return ks.confs[i].conf > ks.confs[j].conf })
+		bestC, accepted, wrong := 1.01, 0, 0
+		for i, s := range ks.confs {
+			if !s.right {
+				wrong++
+			}
+			if float64(wrong) <= 0.002*float64(i+1) && (i+1 == len(ks.confs) || ks.confs[i+1].conf < s.conf) {
+				bestC, accepted = s.conf, i+1
+			}
+		}
+		t.Logf("%-10s %6d %6d %6d %6d %9.3f %9.3f (%d%% accepted)", k, ks.n, ks.wrong, ks.sure, ks.sureWrong,
+			e.thr.For(forms.Kind(k)), bestC, 100*accepted/max(ks.n, 1))
+	}
+}
