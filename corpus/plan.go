@@ -81,6 +81,13 @@ func isSchool(l validate.Location) bool {
 		!strings.Contains(n, "division") && !strings.Contains(n, "local district")
 }
 
+// employeeDefect marks the defects of the employee number: one number can
+// only be wrong in one way at a time.
+var employeeDefect = map[string]bool{
+	"employee_number_7_digits": true, "employee_number_9_digits": true,
+	"unknown_employee": true, "pending_employee": true,
+}
+
 func (p *planner) pick(r *rand.Rand, xs []validate.Employee) validate.Employee {
 	return xs[r.IntN(len(xs))]
 }
@@ -166,7 +173,8 @@ func (p *planner) planAccess(r *rand.Rand, famID string, valid bool) *plannedFor
 		defects = append(defects, accessDefects[choices[r.IntN(len(choices))]].name)
 		if r.IntN(6) == 0 { // now and then two things are wrong
 			d := accessDefects[choices[r.IntN(len(choices))]].name
-			if d != defects[0] && d != "other_mark" && defects[0] != "other_mark" {
+			if d != defects[0] && d != "other_mark" && defects[0] != "other_mark" &&
+				!(employeeDefect[d] && employeeDefect[defects[0]]) {
 				defects = append(defects, d)
 			}
 		}
@@ -461,6 +469,9 @@ func (p *planner) planBatch(r *rand.Rand, valid bool, maxRows int) *plannedForm 
 					other = p.pick(r, p.people)
 				}
 				x, number = other, other.Number
+				for reason == "Transferred" { // a transfer may list someone HR has moved
+					reason = removalReasons[r.IntN(len(removalReasons))]
+				}
 			case "unknown_reason":
 				reason = []string{"Vacation", "Jury duty", "Sabbatical"}[r.IntN(3)]
 			case "invalid_date":
@@ -472,7 +483,9 @@ func (p *planner) planBatch(r *rand.Rand, valid bool, maxRows int) *plannedForm 
 		} else if seen[number] {
 			row.Duplicate = true
 		}
-		seen[number] = true
+		if row.Decision == Accept {
+			seen[number] = true // only an accepted row makes a later one a duplicate
+		}
 		row.EmployeeNumber = number
 		v[forms.RowField(i, "last_name")] = x.LastName
 		v[forms.RowField(i, "first_name")] = x.FirstName

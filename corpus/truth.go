@@ -1,5 +1,7 @@
 package corpus
 
+import "math"
+
 // Truth is the ground truth of one submission: one e-mail message with its
 // attachments, the forms in them and the outcome the rules must reach.
 type Truth struct {
@@ -98,4 +100,17 @@ type RowTruth struct {
 	// Duplicate is set when the same employee is listed on an earlier row:
 	// the two yield one request.
 	Duplicate bool `json:"duplicate,omitempty"`
+}
+
+// Map returns where the template point (x, y), in points, lies on the page
+// as it was placed: scaled and turned about the page centre, then shifted.
+func (pt PageTruth) Map(x, y float64) (float64, float64) {
+	p := pt.Placement
+	x = pageCX + (x-pageCX)*p.Scale
+	y = pageCY + (y-pageCY)*p.Scale
+	a := (p.Angle + float64(pt.Rotation)) * math.Pi / 180
+	dx, dy := x-pageCX, y-pageCY
+	x = pageCX + dx*math.Cos(a) + dy*math.Sin(a)
+	y = pageCY - dx*math.Sin(a) + dy*math.Cos(a)
+	return x + p.DX, y + p.DY
 }
