@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/lausd/misis-intake/forms"
 )
@@ -49,12 +50,55 @@ func (e *Engine) readText(t *tess, r region, f *forms.Field, thr uint8) (read, e
 	if err != nil {
 		return read{}, fmt.Errorf("field %s: %w", f.Name, err)
 	}
-	raw, conf := joinWords(words)
+	raw, conf := joinWords(trimNoise(words))
 	if raw == "" {
+		if len(words) > 0 {
+			// Only stray marks were read: most likely specks, not surely.
+			return read{"", 0.6}, nil
+		}
 		// Ink Tesseract cannot read: something is written, we do not know what.
 		return read{"", 0.05}, nil
 	}
-	return normalise(f, raw, conf), nil
+	rd := normalise(f, raw, conf)
+	if rd.conf < verifyAbove {
+		return rd, nil
+	}
+	// A read confident enough to be accepted is read again from the same
+	// ink at another scale; if the two differ, neither is sure.
+	again, err := t.read(scaleGray(img, 0.7), fieldDPI*0.7, psm, set)
+	if err != nil {
+		return read{}, fmt.Errorf("field %s: %w", f.Name, err)
+	}
+	raw2, conf2 := joinWords(trimNoise(again))
+	rd2 := normalise(f, raw2, conf2)
+	if !strings.EqualFold(rd.text, rd2.text) {
+		rd.conf = math.Min(rd.conf, 0.5)
+	}
+	return rd, nil
+}
+
+// verifyAbove is the confidence above which a text read is checked by a
+// second read.
+const verifyAbove = 0.8
+
+// trimNoise drops words at either end that hold no letter or digit: the
+// dots and ticks specks and rule remains become.
+func trimNoise(words []word) []word {
+	alnum := func(s string) bool {
+		for _, r := range s {
+			if unicode.IsLetter(r) || unicode.IsDigit(r) {
+				return true
+			}
+		}
+		return false
+	}
+	for len(words) > 0 && !alnum(words[0].Text) {
+		words = words[1:]
+	}
+	for len(words) > 0 && !alnum(words[len(words)-1].Text) {
+		words = words[:len(words)-1]
+	}
+	return words
 }
 
 // emptyRead scores a field with no writing: surer when the region is clean.
@@ -128,6 +172,8 @@ func digitsWant(f *forms.Field) (lo, hi int) {
 	return 1, 12
 }
 
+var phoneRE = regexp.MustCompile(`^\(?\d{3}\)?[- ]?\d{3}-?\d{4}$`)
+
 var dateRE = regexp.MustCompile(`^(\d{1,2})/(\d{1,2})/(\d{2}|\d{4})$`)
 
 // reasons are the batch-removal reasons as printed on the form.
@@ -150,8 +196,14 @@ func normalise(f *forms.Field, raw string, conf float64) read {
 		if len(d) < lo || len(d) > hi {
 			conf *= 0.3
 		}
-		if isPhone(f) && f.Name == "phone" && !regexp.MustCompile(`^\(?\d{3}\)?-?\d{3}-?\d{4}$`).MatchString(raw) {
-			conf *= 0.8
+		if f.Name == "phone" {
+			if !phoneRE.MatchString(raw) {
+				conf *= 0.8
+			}
+			if len(d) == 10 {
+				// As people write it and the ground truth records it.
+				d = d[:3] + "-" + d[3:6] + "-" + d[6:]
+			}
 		}
 		return read{d, conf}
 	case forms.KindDate:
@@ -167,8 +219,14 @@ func normalise(f *forms.Field, raw string, conf float64) read {
 		}
 		v := fmt.Sprintf("%02s/%02s/%s", m[1], m[2], y)
 		v = strings.ReplaceAll(v, " ", "0")
-		if _, err := time.Parse("01/02/2006", v); err != nil {
+		d, err := time.Parse("01/02/2006", v)
+		if err != nil {
 			return read{v, conf * 0.3}
+		}
+		if d.Year() < 2000 || d.Year() > time.Now().Year()+1 {
+			// A real date, but not one anyone writes on this form now: most
+			// likely a misread digit.
+			conf *= 0.5
 		}
 		return read{v, conf}
 	case forms.KindEmail:
@@ -251,8 +309,11 @@ func (e *Engine) readMark(t *tess, r region, f *forms.Field, thr uint8) (read, e
 	if ink > 0.6*inner {
 		return read{forms.MarkOther, 0.9}, nil // filled in or scribbled over
 	}
-	img := k.clean(r, int(4*r.px))
-	img = pad(img, int(6*r.px))
+	cls, share, err := classifyShape(markVector(k, r))
+	if err != nil {
+		return read{}, err
+	}
+	img := pad(k.clean(r, int(4*r.px)), int(6*r.px))
 	only, err := t.read(img, fieldDPI, psmChar, "AR")
 	if err != nil {
 		return read{}, fmt.Errorf("field %s: %w", f.Name, err)
@@ -261,143 +322,49 @@ func (e *Engine) readMark(t *tess, r region, f *forms.Field, thr uint8) (read, e
 	if err != nil {
 		return read{}, fmt.Errorf("field %s: %w", f.Name, err)
 	}
-	sh := shapeOf(k, r)
-	return classifyMark(only, free, sh), nil
+	return classifyMark(cls, share, only, free), nil
 }
 
-// shape holds a few features of a mark that separate A, R and the rest.
-type shape struct {
-	holes   int     // enclosed areas of paper
-	stem    float64 // share of rows whose leftmost ink is at the left edge
-	topWide float64 // ink width in the top fifth over the bottom fifth
-}
-
-func shapeOf(k inkOf, r region) shape {
-	w := r.img.Rect.Dx()
-	b := k.bounds
-	var s shape
-	s.holes = holes(k.mask, w, b)
-	rows, stem := 0, 0
-	edge := b.Min.X + max(b.Dx()/5, 2)
-	widthAt := func(y int) int {
-		lo, hi := -1, -1
-		for x := b.Min.X; x < b.Max.X; x++ {
-			if k.mask[y*w+x] {
-				if lo < 0 {
-					lo = x
-				}
-				hi = x
-			}
-		}
-		if lo < 0 {
-			return 0
-		}
-		return hi - lo + 1
+// classifyMark combines the shape classifier (class and the share of
+// nearest prototypes that agree) with Tesseract's reading restricted to A
+// and R and its free reading. A letter is sure only when the shape is
+// clearly that letter and Tesseract reads it too; a mark that is neither
+// clearly A nor clearly R is "other".
+func classifyMark(cls markClass, share float64, only, free []word) read {
+	tess, tessConf := "", 0.0
+	if len(only) > 0 {
+		tess, tessConf = strings.ToUpper(only[0].Text), only[0].Conf
 	}
-	for y := b.Min.Y; y < b.Max.Y; y++ {
-		for x := b.Min.X; x < b.Max.X; x++ {
-			if k.mask[y*w+x] {
-				rows++
-				if x <= edge {
-					stem++
-				}
-				break
-			}
-		}
-	}
-	if rows > 0 {
-		s.stem = float64(stem) / float64(rows)
-	}
-	fifth := max(b.Dy()/5, 1)
-	var top, bottom float64
-	for y := b.Min.Y; y < b.Min.Y+fifth; y++ {
-		top = math.Max(top, float64(widthAt(y)))
-	}
-	for y := b.Max.Y - fifth; y < b.Max.Y; y++ {
-		bottom = math.Max(bottom, float64(widthAt(y)))
-	}
-	if bottom > 0 {
-		s.topWide = top / bottom
-	}
-	return s
-}
-
-// holes counts the areas of paper inside bounds that ink encloses.
-func holes(mask []bool, w int, b image.Rectangle) int {
-	bw, bh := b.Dx()+2, b.Dy()+2
-	seen := make([]bool, bw*bh)
-	ink := func(x, y int) bool {
-		gx, gy := x+b.Min.X-1, y+b.Min.Y-1
-		if gx < b.Min.X || gy < b.Min.Y || gx >= b.Max.X || gy >= b.Max.Y {
-			return false
-		}
-		return mask[gy*w+gx]
-	}
-	n := 0
-	var stack []int
-	for start := 0; start < bw*bh; start++ {
-		if seen[start] || ink(start%bw, start/bw) {
-			continue
-		}
-		area := 0
-		seen[start] = true
-		stack = append(stack[:0], start)
-		for len(stack) > 0 {
-			p := stack[len(stack)-1]
-			stack = stack[:len(stack)-1]
-			area++
-			x, y := p%bw, p/bw
-			for _, d := range [4][2]int{{1, 0}, {-1, 0}, {0, 1}, {0, -1}} {
-				nx, ny := x+d[0], y+d[1]
-				if nx < 0 || ny < 0 || nx >= bw || ny >= bh {
-					continue
-				}
-				q := ny*bw + nx
-				if !seen[q] && !ink(nx, ny) {
-					seen[q] = true
-					stack = append(stack, q)
-				}
-			}
-		}
-		if start != 0 && area >= 4 { // the first region is the paper outside
-			n++
-		}
-	}
-	return n
-}
-
-// classifyMark combines Tesseract's reading restricted to A and R, its
-// free reading, and the shape. It names a letter only when all agree;
-// anything else is "other", and its confidence says how sure.
-func classifyMark(only, free []word, s shape) read {
-	if len(only) == 0 {
-		return read{forms.MarkOther, 0.6}
-	}
-	letter := strings.ToUpper(only[0].Text)
-	conf := only[0].Conf
 	freeText := ""
-	freeConf := 0.0
 	if len(free) > 0 {
-		freeText, freeConf = free[0].Text, free[0].Conf
+		freeText = strings.TrimSpace(free[0].Text)
 	}
-	agree := strings.EqualFold(freeText, letter) || (letter == "A" && freeText == "4")
-	shapeOK := false
-	switch letter {
-	case "A":
-		shapeOK = s.holes >= 1 && s.stem < 0.6 && s.topWide < 0.8
-	case "R":
-		shapeOK = s.holes >= 1 && s.stem >= 0.6
-	default:
-		return read{forms.MarkOther, 0.6}
+	if cls == classOther {
+		if tess != "" && freeText == tess && tessConf > 0.9 {
+			// Tesseract is sure of a letter the shape does not match.
+			return read{tess, 0.4}
+		}
+		// Never sure: a letter written oddly looks like a check or a cross
+		// more often than the reverse, and the rules send other marks to a
+		// person anyway.
+		return read{forms.MarkOther, 0.5 + 0.35*share}
 	}
+	letter := forms.MarkAdd
+	if cls == classR {
+		letter = forms.MarkRem
+	}
+	conf := 0.45 + 0.4*share
 	switch {
-	case agree && shapeOK:
-		return read{letter, math.Min(0.99, 0.5+0.5*math.Max(conf, freeConf))}
-	case agree || shapeOK:
-		// Half the evidence: most likely the letter, but a person decides.
-		return read{letter, 0.5 * conf}
+	case tess == letter:
+		conf += 0.1 * tessConf
+		if strings.EqualFold(freeText, letter) {
+			conf += 0.05
+		}
+	case tess != "" && tessConf > 0.7:
+		// Tesseract reads the other letter: a person decides.
+		return read{letter, 0.35}
 	}
-	return read{forms.MarkOther, 0.5 + 0.4*(1-conf)}
+	return read{letter, math.Min(conf, 0.99)}
 }
 
 // pad surrounds img with n pixels of paper.

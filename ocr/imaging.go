@@ -219,3 +219,10 @@ func otsu(img *image.Gray) int {
 	}
 	return thr
 }
+
+// scaleGray returns img resized by f (area-averaged when shrinking).
+func scaleGray(img *image.Gray, f float64) *image.Gray {
+	w := max(1, int(float64(img.Rect.Dx())*f+0.5))
+	h := max(1, int(float64(img.Rect.Dy())*f+0.5))
+	return warp(img, affine{A: 1, E: 1}, boxF{0, 0, float64(w) / f, float64(h) / f}, f)
+}

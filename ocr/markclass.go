@@ -1,0 +1,364 @@
+package ocr
+
+import (
+	"bytes"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"sort"
+	"sync"
+
+	"github.com/gen2brain/go-fitz"
+	"github.com/go-pdf/fpdf"
+)
+
+// The mark classifier compares the ink in a role box with prototypes of A,
+// R and other marks (checks, crosses, scribbles, other letters), drawn
+// from the PDF core fonts and turned, slanted and thickened the way hands
+// do, and keeps the nearest. It needs no system fonts: MuPDF carries the
+// core fonts.
+
+const (
+	glyphGrid = 16 // descriptors are glyphGrid×glyphGrid ink densities
+	kNearest  = 7
+)
+
+type markClass int
+
+const (
+	classA markClass = iota
+	classR
+	classOther
+)
+
+type prototype struct {
+	class markClass
+	vec   []float64
+}
+
+var (
+	protoOnce sync.Once
+	protos    []prototype
+	protoErr  error
+)
+
+// prototypes returns the classifier's prototypes, made on first use.
+func prototypes() ([]prototype, error) {
+	protoOnce.Do(func() { protos, protoErr = makePrototypes() })
+	return protos, protoErr
+}
+
+// glyphSheet renders letters in every core font variant, one per cell,
+// and returns them as ink masks with their letters.
+func glyphSheet(letters string) ([]glyph, error) {
+	const cell = 36.0
+	pdf := fpdf.NewCustom(&fpdf.InitType{UnitStr: "pt", Size: fpdf.SizeType{Wd: 612, Ht: 792}})
+	pdf.SetMargins(0, 0, 0)
+	pdf.SetAutoPageBreak(false, 0)
+	pdf.AddPage()
+	type at struct {
+		letter byte
+		x, y   float64
+	}
+	var cells []at
+	x, y := 10.0, 10.0
+	for _, fam := range []string{"Helvetica", "Times", "Courier"} {
+		for _, style := range []string{"", "B", "I", "BI"} {
+			pdf.SetFont(fam, style, 22)
+			for i := 0; i < len(letters); i++ {
+				pdf.Text(x+6, y+cell-9, letters[i:i+1])
+				cells = append(cells, at{letters[i], x, y})
+				x += cell
+				if x+cell > 600 {
+					x, y = 10, y+cell
+				}
+			}
+		}
+	}
+	var buf bytes.Buffer
+	if err := pdf.Output(&buf); err != nil {
+		return nil, fmt.Errorf("mark prototypes: %w", err)
+	}
+	doc, err := fitz.NewFromMemory(buf.Bytes())
+	if err != nil {
+		return nil, fmt.Errorf("mark prototypes: %w", err)
+	}
+	defer doc.Close()
+	const dpi = 150.0
+	rgba, err := doc.ImageDPI(0, dpi)
+	if err != nil {
+		return nil, fmt.Errorf("mark prototypes: %w", err)
+	}
+	k := dpi / 72
+	var out []glyph
+	for _, c := range cells {
+		x0, y0 := int(c.x*k), int(c.y*k)
+		n := int(cell * k)
+		g := glyph{letter: c.letter, w: n, h: n, ink: make([]float64, n*n)}
+		for j := 0; j < n; j++ {
+			for i := 0; i < n; i++ {
+				o := (y0+j)*rgba.Stride + 4*(x0+i)
+				g.ink[j*n+i] = 1 - float64(rgba.Pix[o+1])/255
+			}
+		}
+		out = append(out, g)
+	}
+	return out, nil
+}
+
+// glyph is an ink density image, 1 for ink.
+type glyph struct {
+	letter byte
+	w, h   int
+	ink    []float64
+}
+
+func (g glyph) at(x, y float64) float64 {
+	i, j := int(math.Floor(x)), int(math.Floor(y))
+	if i < 0 || j < 0 || i >= g.w || j >= g.h {
+		return 0
+	}
+	return g.ink[j*g.w+i]
+}
+
+// distorted returns g turned by rot radians, slanted by shear and with its
+// strokes grown by grow pixels (shrunk when negative), as a hand might
+// write it.
+func (g glyph) distorted(rot, shear float64, grow int) glyph {
+	out := glyph{letter: g.letter, w: g.w, h: g.h, ink: make([]float64, len(g.ink))}
+	cx, cy := float64(g.w)/2, float64(g.h)/2
+	c, s := math.Cos(rot), math.Sin(rot)
+	for j := 0; j < g.h; j++ {
+		for i := 0; i < g.w; i++ {
+			x, y := float64(i)+0.5-cx, float64(j)+0.5-cy
+			// Inverse of: slant, then turn.
+			xr, yr := c*x+s*y, -s*x+c*y
+			xr -= shear * yr
+			out.ink[j*g.w+i] = g.at(xr+cx, yr+cy)
+		}
+	}
+	for ; grow > 0; grow-- {
+		out = out.morph(true)
+	}
+	for ; grow < 0; grow++ {
+		out = out.morph(false)
+	}
+	return out
+}
+
+// morph grows (or shrinks) ink by one pixel.
+func (g glyph) morph(grow bool) glyph {
+	out := glyph{letter: g.letter, w: g.w, h: g.h, ink: make([]float64, len(g.ink))}
+	for j := 0; j < g.h; j++ {
+		for i := 0; i < g.w; i++ {
+			v := g.ink[j*g.w+i]
+			for _, d := range [4][2]int{{1, 0}, {-1, 0}, {0, 1}, {0, -1}} {
+				n := g.at(float64(i+d[0])+0.5, float64(j+d[1])+0.5)
+				if grow {
+					v = math.Max(v, n)
+				} else {
+					v = math.Min(v, n)
+				}
+			}
+			out.ink[j*g.w+i] = v
+		}
+	}
+	return out
+}
+
+// describe turns an ink density image into the classifier's descriptor:
+// the ink's bounding box scaled, keeping its aspect, into a square grid of
+// densities, smoothed and normalised to unit length.
+func describe(ink func(x, y int) float64, w, h int) []float64 {
+	x0, y0, x1, y1 := w, h, -1, -1
+	for y := 0; y < h; y++ {
+		for x := 0; x < w; x++ {
+			if ink(x, y) > 0.5 {
+				x0, y0 = min(x0, x), min(y0, y)
+				x1, y1 = max(x1, x), max(y1, y)
+			}
+		}
+	}
+	if x1 < 0 {
+		return nil
+	}
+	bw, bh := x1-x0+1, y1-y0+1
+	side := max(bw, bh)
+	// Centre the box in a square of side.
+	ox := float64(x0) - float64(side-bw)/2
+	oy := float64(y0) - float64(side-bh)/2
+	const n = glyphGrid
+	grid := make([]float64, n*n)
+	cnt := make([]float64, n*n)
+	for y := y0; y <= y1; y++ {
+		for x := x0; x <= x1; x++ {
+			gi := int((float64(x) - ox) * n / float64(side))
+			gj := int((float64(y) - oy) * n / float64(side))
+			if gi < 0 || gj < 0 || gi >= n || gj >= n {
+				continue
+			}
+			grid[gj*n+gi] += ink(x, y)
+			cnt[gj*n+gi]++
+		}
+	}
+	for i := range grid {
+		if cnt[i] > 0 {
+			grid[i] /= cnt[i]
+		}
+	}
+	// A light blur lets strokes a cell apart still meet.
+	out := make([]float64, n*n)
+	var norm float64
+	for j := 0; j < n; j++ {
+		for i := 0; i < n; i++ {
+			var s, wsum float64
+			for dj := -1; dj <= 1; dj++ {
+				for di := -1; di <= 1; di++ {
+					a, b := i+di, j+dj
+					if a < 0 || b < 0 || a >= n || b >= n {
+						continue
+					}
+					wt := 1.0
+					if di != 0 || dj != 0 {
+						wt = 0.5
+					}
+					s += wt * grid[b*n+a]
+					wsum += wt
+				}
+			}
+			out[j*n+i] = s / wsum
+			norm += out[j*n+i] * out[j*n+i]
+		}
+	}
+	norm = math.Sqrt(norm)
+	if norm == 0 {
+		return nil
+	}
+	for i := range out {
+		out[i] /= norm
+	}
+	return out
+}
+
+func makePrototypes() ([]prototype, error) {
+	glyphs, err := glyphSheet("ARXVKNHYMW4")
+	if err != nil {
+		return nil, err
+	}
+	r := rand.New(rand.NewPCG(1, 2))
+	var out []prototype
+	add := func(c markClass, g glyph) {
+		if v := describe(func(x, y int) float64 { return g.ink[y*g.w+x] }, g.w, g.h); v != nil {
+			out = append(out, prototype{c, v})
+		}
+	}
+	for _, g := range glyphs {
+		c := classOther
+		switch g.letter {
+		case 'A':
+			c = classA
+		case 'R':
+			c = classR
+		}
+		variants := 10
+		if c == classOther {
+			variants = 3
+		}
+		for v := 0; v < variants; v++ {
+			rot := (r.Float64() - 0.5) * 0.4   // ±11 degrees
+			shear := (r.Float64() - 0.5) * 0.6 // ±17 degrees of slant
+			grow := r.IntN(3) - 1
+			add(c, g.distorted(rot, shear, grow))
+		}
+	}
+	// Checks, crosses and scribbles, drawn as strokes.
+	for v := 0; v < 120; v++ {
+		add(classOther, strokeMark(r, v%3))
+	}
+	return out, nil
+}
+
+// strokeMark draws a check (kind 0), a cross (1) or a scribble (2).
+func strokeMark(r *rand.Rand, kind int) glyph {
+	const n = 48
+	g := glyph{w: n, h: n, ink: make([]float64, n*n)}
+	j := func() float64 { return (r.Float64() - 0.5) * 8 }
+	width := 1.5 + r.Float64()*2.5
+	line := func(x0, y0, x1, y1 float64) {
+		steps := int(math.Hypot(x1-x0, y1-y0)) + 1
+		for s := 0; s <= steps; s++ {
+			f := float64(s) / float64(steps)
+			cx, cy := x0+(x1-x0)*f, y0+(y1-y0)*f
+			for y := int(cy - width); y <= int(cy+width); y++ {
+				for x := int(cx - width); x <= int(cx+width); x++ {
+					if x >= 0 && y >= 0 && x < n && y < n && math.Hypot(float64(x)+0.5-cx, float64(y)+0.5-cy) <= width/2 {
+						g.ink[y*n+x] = 1
+					}
+				}
+			}
+		}
+	}
+	switch kind {
+	case 0:
+		line(8+j(), 26+j(), 20+j(), 40+j())
+		line(20, 40, 42+j(), 6+j())
+	case 1:
+		line(8+j(), 8+j(), 40+j(), 40+j())
+		line(40+j(), 8+j(), 8+j(), 40+j())
+	default:
+		x, y := 10.0, 10.0
+		for k := 0; k < 6; k++ {
+			nx, ny := 6+r.Float64()*36, 6+r.Float64()*36
+			line(x, y, nx, ny)
+			x, y = nx, ny
+		}
+	}
+	return g
+}
+
+// classifyShape returns the class most of the nearest prototypes share
+// and the share of the k nearest that are of it.
+func classifyShape(vec []float64) (markClass, float64, error) {
+	ps, err := prototypes()
+	if err != nil {
+		return classOther, 0, err
+	}
+	if vec == nil {
+		return classOther, 0, nil
+	}
+	type hit struct {
+		d float64
+		c markClass
+	}
+	hits := make([]hit, len(ps))
+	for i, p := range ps {
+		var dot float64
+		for k, v := range p.vec {
+			dot += v * vec[k]
+		}
+		hits[i] = hit{1 - dot, p.class}
+	}
+	sort.Slice(hits, func(i, j int) bool { return hits[i].d < hits[j].d })
+	var votes [3]float64
+	for _, h := range hits[:kNearest] {
+		votes[h.c]++
+	}
+	best := classA
+	for c := classR; c <= classOther; c++ {
+		if votes[c] > votes[best] {
+			best = c
+		}
+	}
+	return best, votes[best] / kNearest, nil
+}
+
+// markVector describes the kept ink of a mark region.
+func markVector(k inkOf, r region) []float64 {
+	w := r.img.Rect.Dx()
+	return describe(func(x, y int) float64 {
+		if k.mask[y*w+x] {
+			return 1
+		}
+		return 0
+	}, w, r.img.Rect.Dy())
+}
