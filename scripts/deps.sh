@@ -9,7 +9,7 @@ packages=(
   # fax and scan tooling used by the corpus generator and the tests
   ghostscript libtiff-tools poppler-utils
   # handwriting-style fonts for hand-printed corpus fills, plus plain ones
-  fonts-dkg-handwriting fonts-breip fonts-femkeklaver fonts-humor-sans fonts-comic-neue
+  fonts-dkg-handwriting fonts-breip fonts-humor-sans
   fonts-dejavu-core fonts-liberation
   # storage, mailbox and browser for the pipeline, intake and review UI tests
   postgresql dovecot-imapd chromium
