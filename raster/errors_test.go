@@ -9,11 +9,13 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"regexp"
 	"runtime"
 	"strings"
 	"testing"
 
 	"github.com/pdfcpu/pdfcpu/pkg/api"
+	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu"
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/model"
 )
 
@@ -174,6 +176,9 @@ func TestErrors(t *testing.T) {
 		{"a thousand pages", pagesPDF(1000), Limits{}, ErrTooLarge},
 		{"huge embedded image", hugeImagePDF(t, 100000, 100000), Limits{}, ErrTooLarge},
 		{"huge image in a form XObject", hugeFormImagePDF(), Limits{}, ErrTooLarge},
+		// pdfcpu cannot read a damaged cross-reference table; the raw bytes
+		// still show the image size, so MuPDF is not let loose on it.
+		{"damaged PDF declaring a huge image", garbledXref(hugeImagePDF(t, 100000, 100000)), Limits{}, ErrCorrupt},
 		{"huge MediaBox", vectorPagePDF(200000, 200000), Limits{}, ErrTooLarge},
 		{"too many pixels per page", fax, Limits{MaxPixelsPerPage: 1728 * 2000}, ErrTooLarge},
 		{"too many pixels in total", fax, Limits{MaxTotalPixels: 2 * 1728 * 2244}, ErrTooLarge},
@@ -260,4 +265,37 @@ func TestProtect(t *testing.T) {
 	if !errors.Is(err, ErrCorrupt) {
 		t.Errorf("got %v, want ErrCorrupt", err)
 	}
+}
+
+// garbledXref claims more entries in the cross-reference table than it has:
+// pdfcpu gives up, MuPDF repairs the table by scanning the objects.
+func garbledXref(pdf []byte) []byte {
+	return regexp.MustCompile(`xref\n0 \d+\n`).ReplaceAll(pdf, []byte("xref\n0 99\n"))
+}
+
+// A PDF pdfcpu cannot read but MuPDF can repair is rendered.
+func TestDamagedPDFRendered(t *testing.T) {
+	pdf := garbledXref(vectorPDFWithRect())
+	if _, err := pdfcpuRead(pdf); err == nil {
+		t.Fatal("pdfcpu reads the damaged PDF; the test needs one it cannot read")
+	}
+	checkPages(t, decode(t, pdf, Limits{RenderDPI: 100}), []wantPage{{850, 1100, 100, SourcePDFRender}})
+}
+
+// vectorPDFWithRect is the test page as a hand-made vector PDF.
+func vectorPDFWithRect() []byte {
+	return buildPDF([]pdfObject{
+		{dict: "<< /Type /Catalog /Pages 2 0 R >>"},
+		{dict: "<< /Type /Pages /Kids [3 0 R] /Count 1 >>"},
+		{dict: "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R >>"},
+		{stream: []byte("0 g 72 648 144 72 re f")},
+	})
+}
+
+func pdfcpuRead(pdf []byte) (*model.Context, error) {
+	ctx, err := pdfcpu.Read(bytes.NewReader(pdf), pdfConfig())
+	if err == nil {
+		err = ctx.EnsurePageCount()
+	}
+	return ctx, err
 }

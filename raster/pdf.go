@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"image"
 	"math"
+	"regexp"
+	"strconv"
 
 	"github.com/gen2brain/go-fitz"
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu"
@@ -22,7 +24,6 @@ const eofWindow = 1024
 // Bounds on what a page may ask of pdfcpu while we look at it.
 const (
 	maxContentBytes = 64 << 10 // a single-image page's content is a few dozen bytes
-	maxFormDepth    = 8        // nesting of form XObjects searched for images
 )
 
 // pdfConfig is the pdfcpu configuration for reading untrusted PDFs. It is
@@ -81,6 +82,9 @@ func decodePDF(ctx context.Context, data []byte, lim Limits, fn func(Page) error
 		return renderWholePDF(ctx, data, lim, fn, perr)
 	}
 
+	if err := protect("pdf images", func() error { return checkImages(xref.XRefTable, lim) }); err != nil {
+		return err
+	}
 	n := xref.PageCount
 	if n <= 0 {
 		return ErrNoPages
@@ -91,7 +95,11 @@ func decodePDF(ctx context.Context, data []byte, lim Limits, fn func(Page) error
 	plans := make([]pdfPlan, 0, n)
 	sizes := make([]plannedPage, 0, n)
 	for i := 1; i <= n; i++ {
-		p, err := planPDFPage(xref, i, lim)
+		var p pdfPlan
+		err := protect("pdf page", func() (err error) {
+			p, err = planPDFPage(xref, i, lim)
+			return err
+		})
 		if err != nil {
 			return fmt.Errorf("page %d: %w", i, err)
 		}
@@ -152,9 +160,12 @@ func decodePDF(ctx context.Context, data []byte, lim Limits, fn func(Page) error
 }
 
 // renderWholePDF renders every page with MuPDF alone, for a PDF pdfcpu could
-// not read. Without pdfcpu the images a page draws cannot be checked before
-// MuPDF decodes them; the page sizes still are.
+// not read. The images are checked on the raw bytes first (scanImageSizes),
+// the page sizes through MuPDF.
 func renderWholePDF(ctx context.Context, data []byte, lim Limits, fn func(Page) error, perr error) error {
+	if err := scanImageSizes(data, lim); err != nil {
+		return fmt.Errorf("%w (pdfcpu: %v)", err, perr)
+	}
 	doc, err := openFitz(data)
 	if err != nil {
 		if errors.Is(err, ErrEncrypted) {
@@ -211,9 +222,6 @@ func planPDFPage(xref *model.Context, i int, lim Limits) (pdfPlan, error) {
 	if box.Width() <= 0 || box.Height() <= 0 {
 		return pdfPlan{}, fmt.Errorf("%w: empty page box", ErrCorrupt)
 	}
-	if err := checkImages(x, attrs.Resources, lim, 0, map[int]bool{}); err != nil {
-		return pdfPlan{}, err
-	}
 	p := pdfPlan{index: i, renderDPI: lim.RenderDPI, rotate: ((attrs.Rotate % 360) + 360) % 360 / 90 * 90}
 
 	if img := singleImage(x, pageDict, attrs.Resources, box); img != nil {
@@ -258,44 +266,26 @@ func normRect(r types.Rectangle) types.Rectangle {
 	}
 }
 
-// checkImages rejects a page that draws an image larger than the per-page
-// pixel limit, searching the resources of nested form XObjects too, before
-// anything decodes it.
-func checkImages(x *model.XRefTable, res types.Dict, lim Limits, depth int, seen map[int]bool) error {
-	if res == nil || depth > maxFormDepth {
-		return nil
-	}
-	xobjs, ok := deref(x, res["XObject"]).(types.Dict)
-	if !ok {
-		return nil
-	}
-	for name, o := range xobjs {
-		if ref, ok := o.(types.IndirectRef); ok {
-			nr := ref.ObjectNumber.Value()
-			if seen[nr] {
-				continue
-			}
-			seen[nr] = true
-		}
-		sd, _, err := x.DereferenceStreamDict(o)
-		if err != nil || sd == nil {
+// checkImages rejects a document holding an image larger than the per-page
+// pixel limit before anything decodes it. Every image stream in the file
+// counts, used or not, wherever it is drawn from (pages, forms, patterns,
+// soft masks, Type 3 glyphs): MuPDF decodes an image at its full size.
+func checkImages(x *model.XRefTable, lim Limits) error {
+	for nr, entry := range x.Table {
+		if entry == nil || entry.Free {
 			continue
 		}
-		switch subtype(x, sd.Dict) {
-		case "Image":
-			w, _ := intEntry(x, sd.Dict, "Width")
-			h, _ := intEntry(x, sd.Dict, "Height")
-			if w <= 0 || h <= 0 {
-				continue // MuPDF refuses such an image; nothing to allocate.
-			}
-			if _, err := checkPixels(w, h, lim); err != nil {
-				return fmt.Errorf("image %s: %w", name, err)
-			}
-		case "Form":
-			sub, _ := deref(x, sd.Dict["Resources"]).(types.Dict)
-			if err := checkImages(x, sub, lim, depth+1, seen); err != nil {
-				return err
-			}
+		sd, ok := entry.Object.(types.StreamDict)
+		if !ok || subtype(x, sd.Dict) != "Image" {
+			continue
+		}
+		w, _ := intEntry(x, sd.Dict, "Width")
+		h, _ := intEntry(x, sd.Dict, "Height")
+		if w <= 0 || h <= 0 {
+			continue // MuPDF refuses such an image; nothing to allocate.
+		}
+		if _, err := checkPixels(w, h, lim); err != nil {
+			return fmt.Errorf("image object %d: %w", nr, err)
 		}
 	}
 	return nil
@@ -347,4 +337,36 @@ func number(o types.Object) (float64, bool) {
 		return v.Value(), true
 	}
 	return 0, false
+}
+
+// imageSizeKey finds the size entries of image dictionaries in raw PDF
+// bytes: /Width or /Height, then a number, then maybe "0 R" (indirect).
+var imageSizeKey = regexp.MustCompile(`/(Width|Height)[\x00\t\n\f\r ]*(\d+)([\x00\t\n\f\r ]+\d+[\x00\t\n\f\r ]+R)?`)
+
+// scanImageSizes guards a PDF that pdfcpu could not read before MuPDF
+// renders it: image dictionaries are never compressed (streams cannot live
+// in object streams), so every image's /Width and /Height is in the raw
+// bytes. A size given indirectly, or a width and height whose product (even
+// from two images) passes the per-page limit, makes the damaged file too
+// risky to render: it is reported corrupt.
+func scanImageSizes(data []byte, lim Limits) error {
+	var maxW, maxH int64
+	for _, m := range imageSizeKey.FindAllSubmatch(data, -1) {
+		if len(m[3]) > 0 {
+			return fmt.Errorf("%w: damaged PDF with an image size given by reference", ErrCorrupt)
+		}
+		v, err := strconv.ParseInt(string(m[2]), 10, 64)
+		if err != nil {
+			v = math.MaxInt64
+		}
+		if string(m[1]) == "Width" {
+			maxW = max(maxW, v)
+		} else {
+			maxH = max(maxH, v)
+		}
+	}
+	if maxW > 0 && maxH > 0 && (maxW > lim.MaxPixelsPerPage || maxH > lim.MaxPixelsPerPage || maxW*maxH > lim.MaxPixelsPerPage) {
+		return fmt.Errorf("%w: damaged PDF declaring images up to %dx%d pixels", ErrCorrupt, maxW, maxH)
+	}
+	return nil
 }

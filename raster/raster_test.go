@@ -5,10 +5,12 @@ import (
 	"compress/zlib"
 	"context"
 	"errors"
+	"fmt"
 	"image"
 	"image/jpeg"
 	"image/png"
 	"math"
+	"strings"
 	"sync"
 	"testing"
 
@@ -101,29 +103,7 @@ func TestFaxImageMatchesRender(t *testing.T) {
 		t.Run(res, func(t *testing.T) {
 			pdf := faxPDF(t, 1, "tiffg4", res)
 			pages := decode(t, pdf, Limits{})
-			doc, err := fitz.NewFromMemory(pdf)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer doc.Close()
-			rgba, err := doc.ImageDPI(0, pages[0].DPI)
-			if err != nil {
-				t.Fatal(err)
-			}
-			rendered := toGray(rgba)
-			got := pages[0].Image
-			if rendered.Bounds() != got.Bounds() {
-				t.Fatalf("decoded %v, MuPDF rendered %v", got.Bounds(), rendered.Bounds())
-			}
-			differ := 0
-			for i := range got.Pix {
-				if (got.Pix[i] < 128) != (rendered.Pix[i] < 128) {
-					differ++
-				}
-			}
-			if share := float64(differ) / float64(len(got.Pix)); share > 0.005 {
-				t.Errorf("%.2f%% of the pixels differ from MuPDF's rendering", 100*share)
-			}
+			compareWithMuPDF(t, pdf, pages[0])
 		})
 	}
 }
@@ -331,5 +311,86 @@ func TestContext(t *testing.T) {
 	err = DecodeEach(context.Background(), tif, Limits{}, func(Page) error { calls++; return stop })
 	if !errors.Is(err, stop) || calls != 1 {
 		t.Errorf("callback error: %d calls, error %v; want 1 call, the callback's error", calls, err)
+	}
+}
+
+// A page turned by /Rotate comes out turned, as MuPDF draws it.
+func TestRotatedImagePage(t *testing.T) {
+	strip, w, h := tiffStrip(t, readFile(t, ghostscript(t, 1, "tiffg4", "204x196", "tif")))
+	for _, rot := range []int{90, 180, 270} {
+		t.Run(fmt.Sprint(rot), func(t *testing.T) {
+			pageW := float64(w) / 204 * 72
+			pdf := imagePDF(pageW, 792, fmt.Sprintf("/Width %d /Height %d /BitsPerComponent 1 /ColorSpace /DeviceGray /Filter /CCITTFaxDecode /DecodeParms << /K -1 /Columns %d >>", w, h, w), strip)
+			pdf = bytes.Replace(pdf, []byte("/Type /Page "), []byte(fmt.Sprintf("/Type /Page /Rotate %d ", rot)), 1)
+			pdf = fixXref(t, pdf)
+			pages := decode(t, pdf, Limits{})
+			got := pages[0]
+			if got.Source != SourcePDFImageCCITT {
+				t.Fatalf("source %q", got.Source)
+			}
+			wantW, wantH := 1728, 2244
+			if rot != 180 {
+				wantW, wantH = wantH, wantW
+			}
+			if b := got.Image.Bounds(); b.Dx() != wantW || b.Dy() != wantH {
+				t.Fatalf("image %v, want %dx%d", b, wantW, wantH)
+			}
+			compareWithMuPDF(t, pdf, got)
+		})
+	}
+}
+
+// fixXref rewrites the cross-reference table of a hand-made PDF after an
+// edit moved its objects.
+func fixXref(t *testing.T, pdf []byte) []byte {
+	t.Helper()
+	var objs []pdfObject
+	rest := pdf
+	for {
+		i := bytes.Index(rest, []byte(" 0 obj\n"))
+		if i < 0 {
+			break
+		}
+		body := rest[i+len(" 0 obj\n"):]
+		end := bytes.Index(body, []byte("\nendobj\n"))
+		o := body[:end]
+		if s := bytes.Index(o, []byte(">>\nstream\n")); s >= 0 {
+			dict := string(o[:s])
+			dict = dict[len("<< "):strings.LastIndex(dict, " /Length")]
+			objs = append(objs, pdfObject{dict: dict, stream: o[s+len(">>\nstream\n") : len(o)-len("\nendstream")]})
+		} else {
+			objs = append(objs, pdfObject{dict: string(o)})
+		}
+		rest = body[end:]
+	}
+	return buildPDF(objs)
+}
+
+// compareWithMuPDF checks that a page taken from its embedded image is what
+// MuPDF draws at the same resolution.
+func compareWithMuPDF(t *testing.T, pdf []byte, page Page) {
+	t.Helper()
+	doc, err := fitz.NewFromMemory(pdf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer doc.Close()
+	rgba, err := doc.ImageDPI(page.Index-1, page.DPI)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rendered := toGray(rgba)
+	got := page.Image
+	if rendered.Bounds() != got.Bounds() {
+		t.Fatalf("decoded %v, MuPDF rendered %v", got.Bounds(), rendered.Bounds())
+	}
+	differ := 0
+	for i := range got.Pix {
+		if (got.Pix[i] < 128) != (rendered.Pix[i] < 128) {
+			differ++
+		}
+	}
+	if share := float64(differ) / float64(len(got.Pix)); share > 0.005 {
+		t.Errorf("%.2f%% of the pixels differ from MuPDF's rendering", 100*share)
 	}
 }
