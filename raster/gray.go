@@ -1,6 +1,7 @@
 package raster
 
 import (
+	"bytes"
 	"image"
 	"image/color"
 )
@@ -139,7 +140,7 @@ func scaleRows(src *image.Gray, h int) *image.Gray {
 		c := src.Pix[i1[y]*src.Stride : i1[y]*src.Stride+w]
 		out := dst.Pix[y*dst.Stride : y*dst.Stride+w]
 		k := wt[y]
-		if k == 0 {
+		if k == 0 || bytes.Equal(a, c) { // bilevel pages repeat rows often
 			copy(out, a)
 			continue
 		}

@@ -275,7 +275,11 @@ func (im *pdfImage) decodeSamples() (*image.Gray, error) {
 		dst := g.Pix[y*g.Stride : y*g.Stride+im.w]
 		switch {
 		case im.bpc == 1:
-			for x := range dst {
+			full := im.w / 8
+			for i, v := range src[:full] {
+				copy(dst[8*i:8*i+8], bitsToGray[v][:])
+			}
+			for x := 8 * full; x < im.w; x++ {
 				dst[x] = 255 * (src[x>>3] >> (7 - uint(x&7)) & 1)
 			}
 		case im.comps == 1:
@@ -399,3 +403,14 @@ func mulMatrix(m, n [6]float64) [6]float64 {
 		m[4]*n[1] + m[5]*n[3] + n[5],
 	}
 }
+
+// bitsToGray maps a byte of 1-bit samples (most significant first) to its
+// eight gray pixels.
+var bitsToGray = func() (t [256][8]uint8) {
+	for v := range 256 {
+		for i := range 8 {
+			t[v][i] = 255 * uint8(v>>(7-i)&1)
+		}
+	}
+	return t
+}()

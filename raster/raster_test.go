@@ -130,28 +130,103 @@ func TestJPEGInPDF(t *testing.T) {
 	}
 }
 
+// Flate and uncompressed images of each sample layout, drawn over a Letter
+// page at 100 dpi with the test rectangle.
 func TestFlateImagePDF(t *testing.T) {
-	// A raw 8-bit gray image drawn over a Letter page at 100 dpi, compressed
-	// by pdfcpu's own Flate filter parameters (none: plain zlib).
-	img := image.NewGray(image.Rect(0, 0, 850, 1100))
-	for i := range img.Pix {
-		img.Pix[i] = 255
-	}
-	for y := 100; y < 200; y++ {
-		for x := 100; x < 300; x++ {
-			img.Pix[y*img.Stride+x] = 0
+	const w, h = 850, 1100
+	black := func(x, y int) bool { return x >= 100 && x < 300 && y >= 100 && y < 200 }
+	gray8 := make([]byte, 0, w*h)
+	rgb8 := make([]byte, 0, 3*w*h)
+	row1 := (w + 7) / 8
+	gray1 := make([]byte, row1*h) // 1 = black, drawn with Decode [1 0]
+	for y := range h {
+		for x := range w {
+			v := byte(255)
+			if black(x, y) {
+				v = 0
+				gray1[y*row1+x/8] |= 0x80 >> (x % 8)
+			}
+			gray8 = append(gray8, v)
+			if v == 0 {
+				rgb8 = append(rgb8, 0, 0, 80) // navy ink: dark once gray
+			} else {
+				rgb8 = append(rgb8, 255, 255, 255)
+			}
 		}
 	}
-	var z bytes.Buffer
-	zw := zlib.NewWriter(&z)
-	if _, err := zw.Write(img.Pix); err != nil {
-		t.Fatal(err)
+	deflate := func(b []byte) []byte {
+		var z bytes.Buffer
+		zw := zlib.NewWriter(&z)
+		if _, err := zw.Write(b); err != nil {
+			t.Fatal(err)
+		}
+		if err := zw.Close(); err != nil {
+			t.Fatal(err)
+		}
+		return z.Bytes()
 	}
-	if err := zw.Close(); err != nil {
-		t.Fatal(err)
+	tests := []struct {
+		name string
+		dict string
+		data []byte
+	}{
+		{"8-bit gray", "/BitsPerComponent 8 /ColorSpace /DeviceGray /Filter /FlateDecode", deflate(gray8)},
+		{"8-bit RGB", "/BitsPerComponent 8 /ColorSpace /DeviceRGB /Filter /FlateDecode", deflate(rgb8)},
+		{"1-bit inverted", "/BitsPerComponent 1 /ColorSpace /DeviceGray /Decode [1 0] /Filter /FlateDecode", deflate(gray1)},
+		{"8-bit gray uncompressed", "/BitsPerComponent 8 /ColorSpace /DeviceGray", gray8},
 	}
-	pdf := imagePDF(612, 792, "/Width 850 /Height 1100 /BitsPerComponent 8 /ColorSpace /DeviceGray /Filter /FlateDecode", z.Bytes())
-	checkPages(t, decode(t, pdf, Limits{}), []wantPage{{850, 1100, 100, SourcePDFImageFlate}})
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			pdf := imagePDF(612, 792, fmt.Sprintf("/Width %d /Height %d %s", w, h, tc.dict), tc.data)
+			pages := decode(t, pdf, Limits{})
+			checkPages(t, pages, []wantPage{{w, h, 100, SourcePDFImageFlate}})
+			compareWithMuPDF(t, pdf, pages[0])
+		})
+	}
+}
+
+func TestSquareSize(t *testing.T) {
+	tests := []struct {
+		w, h       int
+		xdpi, ydpi float64
+		ww, wh     int
+		dpi        float64
+	}{
+		{1728, 1078, 204, 98, 1728, 2244, 204},
+		{1728, 2156, 204, 196, 1728, 2244, 204},
+		{1700, 2200, 200, 200, 1700, 2200, 200},
+		{1700, 2200, 200, 200.5, 1700, 2200, 200}, // within 0.5%: square
+		{850, 2200, 100, 200, 1700, 2200, 200},    // coarser horizontally
+	}
+	for _, tc := range tests {
+		w, h, dpi := squareSize(tc.w, tc.h, tc.xdpi, tc.ydpi)
+		if w != tc.ww || h != tc.wh || dpi != tc.dpi {
+			t.Errorf("squareSize(%d, %d, %g, %g) = %d, %d, %g; want %d, %d, %g", tc.w, tc.h, tc.xdpi, tc.ydpi, w, h, dpi, tc.ww, tc.wh, tc.dpi)
+		}
+	}
+}
+
+func TestRotate(t *testing.T) {
+	// 3x2 image with distinct pixels:  1 2 3
+	//                                  4 5 6
+	src := &image.Gray{Pix: []uint8{1, 2, 3, 4, 5, 6}, Stride: 3, Rect: image.Rect(0, 0, 3, 2)}
+	tests := []struct {
+		deg  int
+		w, h int
+		pix  []uint8
+	}{
+		{0, 3, 2, []uint8{1, 2, 3, 4, 5, 6}},
+		{90, 2, 3, []uint8{4, 1, 5, 2, 6, 3}},
+		{180, 3, 2, []uint8{6, 5, 4, 3, 2, 1}},
+		{270, 2, 3, []uint8{3, 6, 2, 5, 1, 4}},
+		{-90, 2, 3, []uint8{3, 6, 2, 5, 1, 4}},
+	}
+	for _, tc := range tests {
+		got := rotate(src, tc.deg)
+		if got.Bounds().Dx() != tc.w || got.Bounds().Dy() != tc.h || !bytes.Equal(got.Pix, tc.pix) {
+			t.Errorf("rotate %d: %v %v, want %dx%d %v", tc.deg, got.Bounds(), got.Pix, tc.w, tc.h, tc.pix)
+		}
+	}
 }
 
 func TestVectorPDF(t *testing.T) {
