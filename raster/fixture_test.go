@@ -2,6 +2,7 @@ package raster
 
 import (
 	"bytes"
+	"encoding/binary"
 	"fmt"
 	"image"
 	"os"
@@ -212,4 +213,37 @@ func checkRect(t testing.TB, img *image.Gray, dpi float64, page int) {
 			t.Errorf("page %d: band %s of the rectangle %v is %.1f%% dark, want it white", page, name, r, 100*d)
 		}
 	}
+}
+
+// jbig2MMR wraps CCITT G4 data of a w x h page in a JBIG2 embedded stream
+// (as PDF's JBIG2Decode expects: no file header): a page information
+// segment, one immediate lossless generic region coded with MMR (which is
+// G4), and an end of page.
+func jbig2MMR(g4 []byte, w, h int) []byte {
+	var b bytes.Buffer
+	segment := func(number uint32, typ byte, data []byte) {
+		_ = binary.Write(&b, binary.BigEndian, number)
+		b.WriteByte(typ) // flags: type, one-byte page association
+		b.WriteByte(0)   // no referred-to segments
+		b.WriteByte(1)   // page 1
+		_ = binary.Write(&b, binary.BigEndian, uint32(len(data)))
+		b.Write(data)
+	}
+	var page bytes.Buffer
+	for _, v := range []uint32{uint32(w), uint32(h), 0, 0} {
+		_ = binary.Write(&page, binary.BigEndian, v)
+	}
+	page.Write([]byte{0, 0, 0}) // flags, no striping
+	segment(0, 48, page.Bytes())
+
+	var region bytes.Buffer
+	for _, v := range []uint32{uint32(w), uint32(h), 0, 0} {
+		_ = binary.Write(&region, binary.BigEndian, v)
+	}
+	region.WriteByte(0) // combination operator OR
+	region.WriteByte(1) // generic region flags: MMR
+	region.Write(g4)
+	segment(1, 39, region.Bytes())
+	segment(2, 49, nil)
+	return b.Bytes()
 }

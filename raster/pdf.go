@@ -163,9 +163,8 @@ func decodePDF(ctx context.Context, data []byte, lim Limits, fn func(Page) error
 // not read. The images are checked on the raw bytes first (scanImageSizes),
 // the page sizes through MuPDF.
 func renderWholePDF(ctx context.Context, data []byte, lim Limits, fn func(Page) error, perr error) error {
-	if err := scanImageSizes(data, lim); err != nil {
-		return fmt.Errorf("%w (pdfcpu: %v)", err, perr)
-	}
+	// Opening parses the structure only (and tells a password-protected
+	// file); nothing is drawn before the image sizes are checked.
 	doc, err := openFitz(data)
 	if err != nil {
 		if errors.Is(err, ErrEncrypted) {
@@ -174,6 +173,9 @@ func renderWholePDF(ctx context.Context, data []byte, lim Limits, fn func(Page) 
 		return fmt.Errorf("%w (pdfcpu: %v)", err, perr)
 	}
 	defer doc.Close()
+	if err := scanImageSizes(data, lim); err != nil {
+		return fmt.Errorf("%w (pdfcpu: %v)", err, perr)
+	}
 	n, err := fitzPageCount(doc)
 	if err != nil {
 		return err

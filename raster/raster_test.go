@@ -108,6 +108,29 @@ func TestFaxImageMatchesRender(t *testing.T) {
 	}
 }
 
+// Images this package does not decode itself (JBIG2, which MuPDF reads;
+// a filter chain) are rendered at the image's own resolution, so the page
+// keeps the scan's pixel grid.
+func TestImageRenderedAtNativeResolution(t *testing.T) {
+	strip, w, h := tiffStrip(t, readFile(t, ghostscript(t, 1, "tiffg4", "204x196", "tif")))
+	pageW := float64(w) / 204 * 72
+	hex := []byte(fmt.Sprintf("%x>", strip))
+	tests := []struct {
+		name string
+		pdf  []byte
+	}{
+		{"JBIG2 (generic region, MMR)", imagePDF(pageW, 792, fmt.Sprintf("/Width %d /Height %d /BitsPerComponent 1 /ColorSpace /DeviceGray /Filter /JBIG2Decode", w, h), jbig2MMR(strip, w, h))},
+		{"filter chain", imagePDF(pageW, 792, fmt.Sprintf("/Width %d /Height %d /BitsPerComponent 1 /ColorSpace /DeviceGray /Filter [/ASCIIHexDecode /CCITTFaxDecode] /DecodeParms [null << /K -1 /Columns %d >>]", w, h, w), hex)},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			// MuPDF squares the pixels by rendering at 204 dpi: 2156 rows at
+			// 196 dpi fill 11 inches, 2244 rows at 204 dpi.
+			checkPages(t, decode(t, tc.pdf, Limits{}), []wantPage{{1728, 2244, 204, SourcePDFRender}})
+		})
+	}
+}
+
 func TestJPEGInPDF(t *testing.T) {
 	jpg200 := readFile(t, ghostscript(t, 1, "jpeggray", "200", "jpg"))
 	gray300 := ghostscript(t, 1, "tiffgray", "300", "tif")
