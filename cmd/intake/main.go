@@ -5,6 +5,7 @@ package main
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -24,6 +25,7 @@ var commands = map[string]command{
 	"forms":  {"list the form families and revisions, or render the blank forms (forms list|render)", runForms},
 	"corpus": {"generate filled, faxed and scanned test submissions with ground truth", runCorpus},
 	"demo":   {"run the main job on its embedded defaults", runDemo},
+	"eval":   {"measure the engine and the rules against a corpus's ground truth", runEval},
 }
 
 func main() {
@@ -69,4 +71,22 @@ func subcommand(args []string) (string, []string) {
 		return "", args
 	}
 	return args[0], args[1:]
+}
+
+// parseArgs parses flags that may come before or after the positional
+// arguments ("intake eval DIR --json" as well as "intake eval --json DIR")
+// and returns the positional ones.
+func parseArgs(fs *flag.FlagSet, args []string) ([]string, error) {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		args = fs.Args()
+		if len(args) == 0 {
+			return pos, nil
+		}
+		pos = append(pos, args[0])
+		args = args[1:]
+	}
 }

@@ -1,0 +1,505 @@
+package eval
+
+import (
+	"context"
+	"encoding/json"
+
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"sort"
+
+	"sync"
+	"time"
+
+	"github.com/lausd/misis-intake/corpus"
+	"github.com/lausd/misis-intake/forms"
+	"github.com/lausd/misis-intake/pipeline"
+	"github.com/lausd/misis-intake/raster"
+	"github.com/lausd/misis-intake/validate"
+)
+
+// Config says what to evaluate and with what.
+type Config struct {
+	// Dir is a corpus directory written by corpus.Generate.
+	Dir    string
+	Reader pipeline.Reader
+	// Registry, Roster and Locations are what the rules consult; Rules
+	// configures them (its clock is set to each submission's as-of day).
+	Registry  *forms.Registry
+	Roster    validate.Roster
+	Locations validate.Locations
+	Rules     validate.Config
+	Limits    raster.Limits
+	// Parallel is how many submissions are read at once (default 2).
+	Parallel int
+	// MaxAutoError is the most errors among auto-accepted values a
+	// threshold may allow (default 0.002).
+	MaxAutoError float64
+	// Attachments loads a submission's attachments; nil reads the loose
+	// files the generator wrote beside its ground truth.
+	Attachments func(dir string, t *corpus.Truth) ([][]byte, error)
+}
+
+// Report is the outcome of an evaluation. Its JSON keys are stable.
+type Report struct {
+	Submissions    int                          `json:"submissions"`
+	Pages          int                          `json:"pages"`
+	Identification Identification               `json:"identification"`
+	Fields         map[string]*Score            `json:"fields"`
+	ByStyle        map[string]map[string]*Score `json:"by_style"`
+	Decisions      *Decisions                   `json:"decisions,omitempty"`
+	BatchRows      *BatchRows                   `json:"batch_rows,omitempty"`
+	// Calibration is, per field kind, the share right at each confidence
+	// threshold; SuggestedThresholds the least threshold per kind that
+	// keeps errors among auto-accepted values within MaxAutoError.
+	Calibration         map[string][]CalibrationPoint `json:"calibration"`
+	SuggestedThresholds map[string]float64            `json:"suggested_thresholds"`
+	// Failures are submissions that could not be read at all, with why.
+	Failures []string `json:"failures,omitempty"`
+	// Mistakes lists values read wrong, for whoever tunes the engine.
+	Mistakes []Mistake `json:"mistakes,omitempty"`
+	Elapsed  string    `json:"elapsed"`
+}
+
+// Identification scores the reading of which form each page is.
+type Identification struct {
+	Accuracy float64 `json:"accuracy"`
+	// FormPages and Right count pages that are forms and those identified
+	// right (family, revision and page); Covers and CoversAsForms count
+	// cover sheets and those taken for a form.
+	FormPages     int `json:"form_pages"`
+	Right         int `json:"right"`
+	Covers        int `json:"covers"`
+	CoversAsForms int `json:"covers_as_forms"`
+}
+
+// Decisions scores the rules' decisions against the truth.
+type Decisions struct {
+	Count    int     `json:"count"`
+	Right    int     `json:"right"`
+	Accuracy float64 `json:"accuracy"`
+	// STPRate is the share of valid forms accepted with no person.
+	STPRate float64 `json:"stp_rate"`
+	// NoTouchRate is the share of submissions where no form needed a person.
+	NoTouchRate float64 `json:"no_touch_rate"`
+	// FalseAccepts counts forms accepted that the rules must not accept.
+	FalseAccepts int `json:"false_accepts"`
+	// RetiredRejected is the share of retired-revision forms rejected as such.
+	RetiredRejected float64 `json:"retired_rejected"`
+	// Outcomes counts "truth->machine" pairs, e.g. "accept->review".
+	Outcomes map[string]int `json:"outcomes"`
+}
+
+// BatchRows scores the rows of batch-removal forms.
+type BatchRows struct {
+	Count         int     `json:"count"`
+	Accuracy      float64 `json:"accuracy"`
+	AutoRate      float64 `json:"auto_rate"`
+	AutoErrorRate float64 `json:"auto_error_rate"`
+	// WrongPersonRemovals counts removal requests for an employee number
+	// the fax did not list.
+	WrongPersonRemovals    int `json:"wrong_person_removals"`
+	right, auto, autoWrong int
+}
+
+// Mistake is one value read wrong.
+type Mistake struct {
+	Submission string  `json:"submission"`
+	Field      string  `json:"field"`
+	Kind       string  `json:"kind"`
+	Got        string  `json:"got"`
+	Want       string  `json:"want"`
+	Confidence float64 `json:"confidence"`
+	Sure       bool    `json:"sure"`
+}
+
+// tally collects one submission's results before they are merged.
+type tally struct {
+	pages, formPages, idRight, covers, coversAsForms int
+	fields                                           map[string]*Score
+	style                                            string
+	samples                                          []sample
+	mistakes                                         []Mistake
+	decisions, decRight, valid, validAccepted        int
+	falseAccepts, retired, retiredRejected           int
+	touched                                          bool
+	outcomes                                         map[string]int
+	rows                                             BatchRows
+	failure                                          string
+}
+
+// Run evaluates every submission of cfg.Dir.
+func Run(ctx context.Context, cfg Config) (*Report, error) {
+	start := time.Now()
+	if cfg.Parallel <= 0 {
+		cfg.Parallel = 2
+	}
+	if cfg.MaxAutoError == 0 {
+		cfg.MaxAutoError = 0.002
+	}
+	if cfg.Attachments == nil {
+		cfg.Attachments = LooseFiles
+	}
+	truths, err := filepath.Glob(filepath.Join(cfg.Dir, "sub-*.json"))
+	if err != nil {
+		return nil, err
+	}
+	if len(truths) == 0 {
+		return nil, fmt.Errorf("eval: no submissions (sub-*.json) in %s", cfg.Dir)
+	}
+	sort.Strings(truths)
+	results := make([]tally, len(truths))
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, cfg.Parallel)
+	for i, path := range truths {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			results[i] = evalOne(ctx, cfg, path)
+		}()
+	}
+	wg.Wait()
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	return merge(cfg, results, time.Since(start)), nil
+}
+
+// LooseFiles reads the attachment files the generator writes beside a
+// submission's ground truth: sub-NNNN.EXT, or sub-NNNN-K.EXT when there
+// are several.
+func LooseFiles(dir string, t *corpus.Truth) ([][]byte, error) {
+	var out [][]byte
+	for k, a := range t.Attachments {
+		name := t.ID + filepath.Ext(a.Filename)
+		if len(t.Attachments) > 1 {
+			name = fmt.Sprintf("%s-%d%s", t.ID, k+1, filepath.Ext(a.Filename))
+		}
+		b, err := os.ReadFile(filepath.Join(dir, name))
+		if err != nil {
+			return nil, fmt.Errorf("eval: attachment %d of %s: %w", k+1, t.ID, err)
+		}
+		out = append(out, b)
+	}
+	return out, nil
+}
+
+func evalOne(ctx context.Context, cfg Config, path string) tally {
+	tl := tally{fields: map[string]*Score{}, outcomes: map[string]int{}}
+	var truth corpus.Truth
+	b, err := os.ReadFile(path)
+	if err == nil {
+		err = json.Unmarshal(b, &truth)
+	}
+	if err != nil {
+		tl.failure = fmt.Sprintf("%s: %v", filepath.Base(path), err)
+		return tl
+	}
+	tl.style = truth.Style
+	asOf, err := time.ParseInLocation("2006-01-02", truth.AsOf, time.UTC)
+	if err != nil {
+		tl.failure = fmt.Sprintf("%s: as_of: %v", truth.ID, err)
+		return tl
+	}
+	rules := cfg.Rules
+	rules.Now = func() time.Time { return asOf.Add(20 * time.Hour) } // the evening of the as-of day in Los Angeles
+	env := validate.Env{Registry: cfg.Registry, Roster: cfg.Roster, Locations: cfg.Locations, Config: rules}
+
+	files, err := cfg.Attachments(cfg.Dir, &truth)
+	if err != nil {
+		tl.failure = err.Error()
+		return tl
+	}
+	// Which reading holds each truth form.
+	readings := map[int]*forms.Reading{}
+	for k, att := range truth.Attachments {
+		tl.pages += len(att.Pages)
+		doc, err := pipeline.ReadAttachment(ctx, cfg.Reader, files[k], cfg.Limits)
+		if err != nil {
+			tl.failure = fmt.Sprintf("%s attachment %d: %v", truth.ID, k+1, err)
+			continue
+		}
+		for i, pt := range att.Pages {
+			if i >= len(doc.Pages) {
+				break
+			}
+			got := doc.Pages[i]
+			if pt.Kind == corpus.PageCover {
+				tl.covers++
+				if !got.NotAForm {
+					tl.coversAsForms++
+				}
+				continue
+			}
+			tl.formPages++
+			if got.Family == pt.Family && got.Revision == pt.Revision && got.FormPage == pt.FormPage {
+				tl.idRight++
+			}
+		}
+		for fi := range doc.Forms {
+			r := &doc.Forms[fi]
+			for _, pt := range att.Pages {
+				if pt.Kind == corpus.PageForm && pt.FormPage == 1 && len(r.Pages) > 0 && r.Pages[0] == pt.Page {
+					readings[pt.Form] = r
+				}
+			}
+		}
+	}
+	for fi := range truth.Forms {
+		scoreForm(ctx, cfg, env, &truth, &truth.Forms[fi], readings[fi], &tl)
+	}
+	return tl
+}
+
+// scoreForm compares one truth form with its reading (nil when the form
+// was not found) and judges the reading by the rules.
+func scoreForm(ctx context.Context, cfg Config, env validate.Env, truth *corpus.Truth, ft *corpus.FormTruth, r *forms.Reading, tl *tally) {
+	rev := cfg.Registry.Revision(ft.Family, ft.Revision)
+	if rev == nil {
+		tl.failure = fmt.Sprintf("%s: truth names unknown revision %s %s", truth.ID, ft.Family, ft.Revision)
+		return
+	}
+	perPage := rev.TableRows()
+	names := make([]string, 0, len(ft.Fields))
+	for n := range ft.Fields {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		want := ft.Fields[name]
+		tmpl := name
+		if row, col, ok := forms.SplitRowField(name); ok {
+			tmpl = forms.RowField((row-1)%perPage+1, col)
+		}
+		f := rev.Field(tmpl)
+		if f == nil {
+			continue
+		}
+		var got forms.Value
+		found := false
+		if r != nil {
+			got, found = r.Values[name]
+		}
+		right := found && same(f.Kind, got.Text, want) || !found && r != nil && want == "" && f.Kind != forms.KindMark && f.Kind != forms.KindSignature
+		sure := found && got.Sure
+		for _, key := range scoreKeys(f) {
+			sc := tl.fields[key]
+			if sc == nil {
+				sc = &Score{}
+				tl.fields[key] = sc
+			}
+			sc.add(right, sure)
+		}
+		if found {
+			tl.samples = append(tl.samples, sample{kind: string(f.Kind), conf: got.Confidence, right: right})
+		}
+		if !right {
+			tl.mistakes = append(tl.mistakes, Mistake{Submission: truth.ID, Field: name, Kind: string(f.Kind),
+				Got: got.Text, Want: want, Confidence: got.Confidence, Sure: sure})
+		}
+	}
+
+	// The decision.
+	tl.decisions++
+	machine := "missed"
+	var dec validate.Decision
+	if r != nil {
+		var err error
+		dec, err = pipeline.Decide(ctx, r, env)
+		if err != nil {
+			tl.failure = fmt.Sprintf("%s: %v", truth.ID, err)
+			return
+		}
+		machine = string(dec.Outcome)
+	}
+	tl.outcomes[ft.Decision+"->"+machine]++
+	codes := map[string]bool{}
+	for _, rs := range dec.Reasons {
+		codes[string(rs.Code)] = true
+	}
+	right := machine == ft.Decision
+	if right && ft.Decision == corpus.Reject {
+		for _, c := range ft.Reasons {
+			right = right && codes[c]
+		}
+	}
+	if right {
+		tl.decRight++
+	}
+	if machine != corpus.Accept && machine != corpus.Reject {
+		tl.touched = true
+	}
+	if ft.Decision == corpus.Accept {
+		tl.valid++
+		if machine == corpus.Accept {
+			tl.validAccepted++
+		}
+	} else if machine == corpus.Accept {
+		tl.falseAccepts++
+	}
+	if !ft.Current {
+		tl.retired++
+		if machine == corpus.Reject && codes["revision.retired"] {
+			tl.retiredRejected++
+		}
+	}
+	if len(ft.Rows) > 0 {
+		scoreRows(ft, dec, r != nil, &tl.rows)
+	}
+}
+
+// scoreRows compares a batch form's row decisions with the truth.
+func scoreRows(ft *corpus.FormTruth, dec validate.Decision, read bool, br *BatchRows) {
+	listed := map[string]bool{}
+	for _, row := range ft.Rows {
+		listed[row.EmployeeNumber] = true
+	}
+	byRow := map[int]validate.RowDecision{}
+	for _, rd := range dec.Rows {
+		byRow[rd.Row] = rd
+	}
+	requested := map[int]string{}
+	for _, rq := range dec.Requests {
+		requested[rq.Row] = rq.EmployeeNumber
+		if !listed[rq.EmployeeNumber] {
+			br.WrongPersonRemovals++
+		}
+	}
+	for _, row := range ft.Rows {
+		br.Count++
+		rd, ok := byRow[row.Row]
+		if !read || !ok {
+			continue
+		}
+		got := string(rd.Outcome)
+		right := got == row.Decision
+		if right && got == corpus.Accept && !row.Duplicate {
+			right = requested[row.Row] == row.EmployeeNumber
+		}
+		if right {
+			br.right++
+		}
+		if got == corpus.Accept || got == corpus.Reject {
+			br.auto++
+			if !right {
+				br.autoWrong++
+			}
+		}
+	}
+}
+
+// scoreKeys names the scores a field counts towards.
+func scoreKeys(f *forms.Field) []string {
+	keys := []string{"all", string(f.Kind)}
+	switch {
+	case f.Kind == forms.KindMark && f.Group == "":
+		keys[1] = "role_mark"
+	case f.Kind == forms.KindMark:
+		keys[1] = "itd_mark"
+	}
+	if f.Name == "employee_number" || f.Column == "employee_number" {
+		keys = append(keys, "employee_number")
+	}
+	return keys
+}
+
+func merge(cfg Config, results []tally, elapsed time.Duration) *Report {
+	rep := &Report{
+		Submissions: len(results),
+		Fields:      map[string]*Score{},
+		ByStyle:     map[string]map[string]*Score{},
+		Elapsed:     elapsed.Round(time.Second).String(),
+	}
+	var samples []sample
+	dec := &Decisions{Outcomes: map[string]int{}}
+	var valid, validAccepted, retired, retiredRejected, untouched int
+	rows := &BatchRows{}
+	for _, t := range results {
+		if t.failure != "" {
+			rep.Failures = append(rep.Failures, t.failure)
+		}
+		rep.Pages += t.pages
+		rep.Identification.FormPages += t.formPages
+		rep.Identification.Right += t.idRight
+		rep.Identification.Covers += t.covers
+		rep.Identification.CoversAsForms += t.coversAsForms
+		for k, s := range t.fields {
+			for _, dst := range []map[string]*Score{rep.Fields, styleMap(rep, t.style)} {
+				d := dst[k]
+				if d == nil {
+					d = &Score{}
+					dst[k] = d
+				}
+				d.Count += s.Count
+				d.Right += s.Right
+				d.Auto += s.Auto
+				d.AutoWrong += s.AutoWrong
+			}
+		}
+		samples = append(samples, t.samples...)
+		rep.Mistakes = append(rep.Mistakes, t.mistakes...)
+		dec.Count += t.decisions
+		dec.Right += t.decRight
+		dec.FalseAccepts += t.falseAccepts
+		valid += t.valid
+		validAccepted += t.validAccepted
+		retired += t.retired
+		retiredRejected += t.retiredRejected
+		if !t.touched && t.failure == "" {
+			untouched++
+		}
+		for k, v := range t.outcomes {
+			dec.Outcomes[k] += v
+		}
+		rows.Count += t.rows.Count
+		rows.right += t.rows.right
+		rows.auto += t.rows.auto
+		rows.autoWrong += t.rows.autoWrong
+		rows.WrongPersonRemovals += t.rows.WrongPersonRemovals
+	}
+	rep.Identification.Accuracy = ratio(rep.Identification.Right, rep.Identification.FormPages)
+	for _, m := range append([]map[string]*Score{rep.Fields}, maps(rep.ByStyle)...) {
+		for _, s := range m {
+			s.finish()
+		}
+	}
+	dec.Accuracy = ratio(dec.Right, dec.Count)
+	dec.STPRate = ratio(validAccepted, valid)
+	dec.NoTouchRate = ratio(untouched, len(results))
+	dec.RetiredRejected = ratio(retiredRejected, retired)
+	rep.Decisions = dec
+	if rows.Count > 0 {
+		rows.Accuracy = ratio(rows.right, rows.Count)
+		rows.AutoRate = ratio(rows.auto, rows.Count)
+		rows.AutoErrorRate = ratio(rows.autoWrong, rows.auto)
+		rep.BatchRows = rows
+	}
+	rep.Calibration, rep.SuggestedThresholds = calibrate(samples, cfg.MaxAutoError)
+	sort.Slice(rep.Mistakes, func(i, j int) bool {
+		a, b := rep.Mistakes[i], rep.Mistakes[j]
+		return a.Submission+a.Field < b.Submission+b.Field
+	})
+	slices.Sort(rep.Failures)
+	return rep
+}
+
+func styleMap(rep *Report, style string) map[string]*Score {
+	m := rep.ByStyle[style]
+	if m == nil {
+		m = map[string]*Score{}
+		rep.ByStyle[style] = m
+	}
+	return m
+}
+
+func maps(m map[string]map[string]*Score) []map[string]*Score {
+	var out []map[string]*Score
+	for _, v := range m {
+		out = append(out, v)
+	}
+	return out
+}
