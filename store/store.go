@@ -1,0 +1,74 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+)
+
+// ErrNoDatabase is returned by URL when neither a flag nor DATABASE_URL
+// names the database.
+var ErrNoDatabase = errors.New("store: no database: pass --database-url or set DATABASE_URL")
+
+// ErrNotFound is returned when the item asked for does not exist.
+var ErrNotFound = errors.New("store: not found")
+
+// URL returns flagValue when set, else $DATABASE_URL.
+func URL(flagValue string) (string, error) {
+	if flagValue != "" {
+		return flagValue, nil
+	}
+	if u := os.Getenv("DATABASE_URL"); u != "" {
+		return u, nil
+	}
+	return "", ErrNoDatabase
+}
+
+// Store is the intake's database. It is safe for concurrent use.
+type Store struct {
+	pool *pgxpool.Pool
+}
+
+// Config configures Open.
+type Config struct {
+	// MaxConns is the pool's size; zero leaves pgx's default (the larger
+	// of 4 and the number of CPUs).
+	MaxConns int32
+}
+
+// Open connects to the database at url. It does not check the schema; see
+// CheckSchema.
+func Open(ctx context.Context, url string, cfg Config) (*Store, error) {
+	pc, err := pgxpool.ParseConfig(url)
+	if err != nil {
+		return nil, fmt.Errorf("store: parse database url: %w", err)
+	}
+	if cfg.MaxConns > 0 {
+		pc.MaxConns = cfg.MaxConns
+	}
+	pool, err := pgxpool.NewWithConfig(ctx, pc)
+	if err != nil {
+		return nil, fmt.Errorf("store: connect: %w", err)
+	}
+	if err := pool.Ping(ctx); err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("store: connect: %w", err)
+	}
+	return &Store{pool: pool}, nil
+}
+
+// Close closes every connection.
+func (s *Store) Close() { s.pool.Close() }
+
+// Pool returns the connection pool, for the job queue that shares it.
+func (s *Store) Pool() *pgxpool.Pool { return s.pool }
+
+// InTx runs fn in a transaction, committing when fn returns nil and
+// rolling back otherwise.
+func (s *Store) InTx(ctx context.Context, fn func(pgx.Tx) error) error {
+	return pgx.BeginFunc(ctx, s.pool, fn)
+}
