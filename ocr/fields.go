@@ -42,10 +42,20 @@ func (e *Engine) readText(t *tess, r region, f *forms.Field, thr uint8) (read, e
 	// A little writing that is tiny compared with a letter is most likely
 	// noise, but not surely: say so.
 	if float64(k.bounds.Dy())/r.px < 3 && float64(k.bounds.Dx())/r.px < 3 {
+		if float64(k.area)/(r.px*r.px) < 2.5 {
+			return read{"", 0.93}, nil // a speck, smaller than any letter
+		}
 		return read{"", 0.6}, nil
 	}
 	img := k.clean(r, int(3*r.px))
 	set, psm := charSet(f), psmLine
+	if _, hi := digitsWant(f); f.Kind == forms.KindDigits && hi <= 2 {
+		// A page number: one or two digits, which line mode often misses.
+		psm = psmWord
+		if k.bounds.Dx() < k.bounds.Dy() {
+			psm = psmChar
+		}
+	}
 	words, err := t.read(img, fieldDPI, psm, set)
 	if err != nil {
 		return read{}, fmt.Errorf("field %s: %w", f.Name, err)

@@ -3,6 +3,7 @@ package ocr
 import (
 	"math"
 	"strconv"
+	"strings"
 
 	"github.com/lausd/misis-intake/forms"
 )
@@ -56,7 +57,8 @@ func (e *Engine) group(pages []pageResult) []forms.Reading {
 
 // continues reports whether page p carries on the form cur (of revision
 // rev, pages so far): the next page of a multi-page revision, or the next
-// "Page n of m" of a batch-removal form.
+// "Page n of m" of a batch-removal form. When the page number cannot be
+// read, the page count and then the location code decide.
 func continues(cur *forms.Reading, rev *forms.Revision, pages int, p pageResult) bool {
 	if p.rev != rev {
 		return false
@@ -66,15 +68,24 @@ func continues(cur *forms.Reading, rev *forms.Revision, pages int, p pageResult)
 	}
 	n, nok := number(p.values["page_number"])
 	m, mok := number(cur.Values["page_count"])
+	pm, pmok := number(p.values["page_count"])
 	switch {
-	case nok && n == 1:
+	case nok && n == pages+1 && (!mok || n <= m):
+		return true
+	case mok && pages < m && pmok && pm == m:
+		return true // the page number is misread, the count agrees
+	case nok && n == 1 && p.values["page_number"].Confidence > 0.5:
 		return false // a new batch starts
-	case nok:
-		return n == pages+1 && (!mok || n <= m)
-	case mok:
-		return pages < m // page number unread, but the batch is not complete
 	}
-	return false
+	// Page numbers unread: a batch page right after a batch page of the same
+	// revision carries it on unless its header names another place.
+	for _, name := range []string{"location_code", "school_name"} {
+		a, b := p.values[name], cur.Values[name]
+		if a.Sure && b.Sure && !strings.EqualFold(a.Text, b.Text) {
+			return false
+		}
+	}
+	return true
 }
 
 func number(v forms.Value) (int, bool) {
@@ -96,7 +107,7 @@ func merge(r *forms.Reading, p pageResult, rowOffset int) {
 			r.Values[forms.RowField(row+rowOffset, col)] = v
 			continue
 		}
-		if old, ok := r.Values[name]; ok && (old.Text != "" || v.Text == "") {
+		if old, ok := r.Values[name]; ok && (old.Text != "" || v.Text == "" || name == "page_number") {
 			continue
 		}
 		r.Values[name] = v

@@ -24,18 +24,31 @@ type region struct {
 func cut(up *image.Gray, m affine, tmpl *image.Gray, box boxF, slack float64) region {
 	px := fieldDPI / 72
 	img := warp(up, m, box, px)
-	blank := warp(tmpl, affine{A: px, E: px}, box, px)
 	w, h := img.Rect.Dx(), img.Rect.Dy()
-	printed := make([]bool, w*h)
-	for i, p := range blank.Pix[:w*h] {
+	r := int(slack*px + 1.5)
+	far := 3*r + 2
+	// The template is cut wider than the region, so a rule just outside
+	// it still marks the pixels near it.
+	e := float64(far) / px
+	blank := warp(tmpl, affine{A: px, E: px}, boxF{box.X - e, box.Y - e, box.W + 2*e, box.H + 2*e}, px)
+	bw, bh := blank.Rect.Dx(), blank.Rect.Dy()
+	printed := make([]bool, bw*bh)
+	for i, p := range blank.Pix[:bw*bh] {
 		printed[i] = p < 200
 	}
-	r := int(slack*px + 1.5)
-	hard := dilate(printed, w, h, r)
-	near := dilate(printed, w, h, 3*r+2)
-	for i, on := range hard {
-		if on {
-			img.Pix[i] = 255
+	hardW := dilate(printed, bw, bh, r)
+	nearW := dilate(printed, bw, bh, far)
+	near := make([]bool, w*h)
+	for y := 0; y < h; y++ {
+		for x := 0; x < w; x++ {
+			bx, by := x+far, y+far
+			if bx >= bw || by >= bh {
+				continue
+			}
+			if hardW[by*bw+bx] {
+				img.Pix[y*img.Stride+x] = 255
+			}
+			near[y*w+x] = nearW[by*bw+bx]
 		}
 	}
 	return region{img: img, near: near, px: px, box: box}
