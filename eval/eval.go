@@ -190,15 +190,12 @@ func LooseFiles(dir string, t *corpus.Truth) ([][]byte, error) {
 
 func evalOne(ctx context.Context, cfg Config, path string) tally {
 	tl := tally{fields: map[string]*Score{}, outcomes: map[string]int{}}
-	var truth corpus.Truth
-	b, err := os.ReadFile(path)
-	if err == nil {
-		err = json.Unmarshal(b, &truth)
-	}
+	tp, err := readTruth(path)
 	if err != nil {
-		tl.failure = fmt.Sprintf("%s: %v", filepath.Base(path), err)
+		tl.failure = err.Error()
 		return tl
 	}
+	truth := *tp
 	tl.style = truth.Style
 	asOf, err := time.ParseInLocation("2006-01-02", truth.AsOf, time.UTC)
 	if err != nil {
@@ -502,4 +499,16 @@ func maps(m map[string]map[string]*Score) []map[string]*Score {
 		out = append(out, v)
 	}
 	return out
+}
+
+func readTruth(path string) (*corpus.Truth, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	var t corpus.Truth
+	if err := json.Unmarshal(b, &t); err != nil {
+		return nil, fmt.Errorf("eval: %s: %w", filepath.Base(path), err)
+	}
+	return &t, nil
 }

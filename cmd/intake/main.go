@@ -22,10 +22,12 @@ type command struct {
 }
 
 var commands = map[string]command{
-	"forms":  {"list the form families and revisions, or render the blank forms (forms list|render)", runForms},
-	"corpus": {"generate filled, faxed and scanned test submissions with ground truth", runCorpus},
-	"demo":   {"run the main job on its embedded defaults", runDemo},
-	"eval":   {"measure the engine and the rules against a corpus's ground truth", runEval},
+	"forms":   {"list the form families and revisions, or render the blank forms (forms list|render)", runForms},
+	"corpus":  {"generate filled, faxed and scanned test submissions with ground truth", runCorpus},
+	"demo":    {"run the main job on its embedded defaults", runDemo},
+	"eval":    {"measure the engine and the rules against a corpus's ground truth", runEval},
+	"bench":   {"measure the engine's speed and memory against full-page Tesseract", runBench},
+	"process": {"read PDF, TIFF, JPEG or PNG files and print every page and field as JSON", runProcess},
 }
 
 func main() {
