@@ -119,13 +119,18 @@ func buildPDF(objs []pdfObject) []byte {
 // imagePDF writes a one-page PDF of w x h points whose page is one image,
 // given by its dictionary entries (without /Length) and stream.
 func imagePDF(pageW, pageH float64, imageDict string, data []byte) []byte {
-	content := fmt.Sprintf("q %g 0 0 %g 0 0 cm /Im1 Do Q", pageW, pageH)
+	return imagePDFWithContent(pageW, pageH, fmt.Sprintf("q %g 0 0 %g 0 0 cm /Im1 Do Q", pageW, pageH), imageDict, data)
+}
+
+// imagePDFWithContent is imagePDF with the page's content stream given.
+func imagePDFWithContent(pageW, pageH float64, content, imageDict string, data []byte) []byte {
 	return buildPDF([]pdfObject{
 		{dict: "<< /Type /Catalog /Pages 2 0 R >>"},
 		{dict: "<< /Type /Pages /Kids [3 0 R] /Count 1 >>"},
-		{dict: fmt.Sprintf("<< /Type /Page /Parent 2 0 R /MediaBox [0 0 %g %g] /Contents 4 0 R /Resources << /XObject << /Im1 5 0 R >> >> >>", pageW, pageH)},
+		{dict: fmt.Sprintf("<< /Type /Page /Parent 2 0 R /MediaBox [0 0 %g %g] /Contents 4 0 R /Resources << /XObject << /Im1 5 0 R >> /Font << /F1 6 0 R >> >> >>", pageW, pageH)},
 		{dict: "", stream: []byte(content)},
 		{dict: "/Type /XObject /Subtype /Image " + imageDict, stream: data},
+		{dict: "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"},
 	})
 }
 

@@ -23,7 +23,7 @@ const eofWindow = 1024
 
 // Bounds on what a page may ask of pdfcpu while we look at it.
 const (
-	maxContentBytes = 64 << 10 // a single-image page's content is a few dozen bytes
+	maxContentBytes = 1 << 20 // a scan with an OCR text layer; a bare scan is a few dozen bytes
 )
 
 // pdfConfig is the pdfcpu configuration for reading untrusted PDFs. It is

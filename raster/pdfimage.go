@@ -43,7 +43,7 @@ func singleImage(x *model.XRefTable, page, res types.Dict, box types.Rectangle) 
 	if !ok {
 		return nil
 	}
-	name, ctm, ok := soleDraw(content)
+	name, ctm, ok := soleDraw(content, box)
 	if !ok || res == nil {
 		return nil
 	}
@@ -327,81 +327,6 @@ func pageContent(x *model.XRefTable, page types.Dict) ([]byte, bool) {
 		}
 	}
 	return out, true
-}
-
-// soleDraw reads a content stream made only of q, Q, cm, gs and exactly one
-// Do, and returns the XObject's name and the transformation at the Do.
-func soleDraw(content []byte) (string, [6]float64, bool) {
-	identity := [6]float64{1, 0, 0, 1, 0, 0}
-	ctm, stack := identity, [][6]float64{}
-	var operands []string
-	var name string
-	var at [6]float64
-	draws := 0
-	lx := lexer{buf: content}
-	for {
-		tok, kind := lx.next()
-		switch kind {
-		case tokEOF:
-			return name, at, draws == 1
-		case tokBad:
-			return "", at, false
-		case tokOperand:
-			operands = append(operands, tok)
-			if len(operands) > 6 {
-				return "", at, false
-			}
-			continue
-		}
-		switch tok {
-		case "q":
-			if len(stack) > 32 {
-				return "", at, false
-			}
-			stack = append(stack, ctm)
-		case "Q":
-			if len(stack) == 0 {
-				return "", at, false
-			}
-			ctm, stack = stack[len(stack)-1], stack[:len(stack)-1]
-		case "cm":
-			if len(operands) != 6 {
-				return "", at, false
-			}
-			var m [6]float64
-			for i, s := range operands {
-				v, ok := parseNumber(s)
-				if !ok {
-					return "", at, false
-				}
-				m[i] = v
-			}
-			ctm = mulMatrix(m, ctm)
-		case "gs":
-			// A graphics state for a scan sets nothing that moves pixels.
-		case "Do":
-			if len(operands) != 1 || operands[0][0] != '/' {
-				return "", at, false
-			}
-			draws++
-			name, at = operands[0][1:], ctm
-		default:
-			return "", at, false
-		}
-		operands = operands[:0]
-	}
-}
-
-// mulMatrix returns m x n for PDF matrices [a b c d e f] (row vectors).
-func mulMatrix(m, n [6]float64) [6]float64 {
-	return [6]float64{
-		m[0]*n[0] + m[1]*n[2],
-		m[0]*n[1] + m[1]*n[3],
-		m[2]*n[0] + m[3]*n[2],
-		m[2]*n[1] + m[3]*n[3],
-		m[4]*n[0] + m[5]*n[2] + n[4],
-		m[4]*n[1] + m[5]*n[3] + n[5],
-	}
 }
 
 // bitsToGray maps a byte of 1-bit samples (most significant first) to its

@@ -143,6 +143,10 @@ func TestJPEGInPDF(t *testing.T) {
 	}{
 		{"200 dpi, hand-made PDF", imagePDF(612, 792, "/Width 1700 /Height 2200 /BitsPerComponent 8 /ColorSpace /DeviceGray /Filter /DCTDecode", jpg200),
 			[]wantPage{{1700, 2200, 200, SourcePDFImageJPEG}}},
+		{"200 dpi with an invisible OCR text layer", imagePDFWithContent(612, 792,
+			"q 612 0 0 792 0 0 cm /Im1 Do Q BT 3 Tr /F1 12 Tf 72 700 Td (MiSiS raster test) Tj ET",
+			"/Width 1700 /Height 2200 /BitsPerComponent 8 /ColorSpace /DeviceGray /Filter /DCTDecode", jpg200),
+			[]wantPage{{1700, 2200, 200, SourcePDFImageJPEG}}},
 		{"300 dpi, tiff2pdf -j", readFile(t, gray300+".pdf"),
 			[]wantPage{{2550, 3300, 300, SourcePDFImageJPEG}}},
 	}
