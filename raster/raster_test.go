@@ -135,6 +135,7 @@ func TestJPEGInPDF(t *testing.T) {
 	jpg200 := readFile(t, ghostscript(t, 1, "jpeggray", "200", "jpg"))
 	gray300 := ghostscript(t, 1, "tiffgray", "300", "tif")
 	run(t, "tiff2pdf", "-j", "-q", "90", "-o", gray300+".pdf", gray300)
+	jpgColour := readFile(t, ghostscript(t, 1, "jpeg", "150", "jpg"))
 
 	tests := []struct {
 		name string
@@ -147,6 +148,8 @@ func TestJPEGInPDF(t *testing.T) {
 			"q 612 0 0 792 0 0 cm /Im1 Do Q BT 3 Tr /F1 12 Tf 72 700 Td (MiSiS raster test) Tj ET",
 			"/Width 1700 /Height 2200 /BitsPerComponent 8 /ColorSpace /DeviceGray /Filter /DCTDecode", jpg200),
 			[]wantPage{{1700, 2200, 200, SourcePDFImageJPEG}}},
+		{"colour 150 dpi", imagePDF(612, 792, "/Width 1275 /Height 1650 /BitsPerComponent 8 /ColorSpace /DeviceRGB /Filter /DCTDecode", jpgColour),
+			[]wantPage{{1275, 1650, 150, SourcePDFImageJPEG}}},
 		{"300 dpi, tiff2pdf -j", readFile(t, gray300+".pdf"),
 			[]wantPage{{2550, 3300, 300, SourcePDFImageJPEG}}},
 	}
