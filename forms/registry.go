@@ -194,8 +194,22 @@ func checkRevision(rev *Revision, fam *Family) []string {
 			break
 		}
 	}
+	// Bounds that no paper form comes near keep a broken definition from
+	// costing minutes to check.
+	const maxPages, maxFields, maxPrint = 20, 1000, 2000
 	if len(rev.Pages) == 0 {
 		add("revision has no pages")
+	}
+	if len(rev.Pages) > maxPages {
+		add("revision has %d pages; at most %d are allowed", len(rev.Pages), maxPages)
+		return probs
+	}
+	for _, p := range rev.Pages {
+		if len(p.Fields) > maxFields || len(p.Print) > maxPrint {
+			add("page %d has %d fields and %d printed elements; at most %d and %d are allowed",
+				p.Number, len(p.Fields), len(p.Print), maxFields, maxPrint)
+			return probs
+		}
 	}
 
 	page := Box{0, 0, rev.PageSize.W, rev.PageSize.H}
@@ -283,8 +297,14 @@ func checkRevision(rev *Revision, fam *Family) []string {
 // expandTable turns a table's grid into one field per cell.
 func expandTable(t *Table) ([]Field, []string) {
 	var probs []string
-	if t.Rows <= 0 || len(t.Columns) == 0 {
+	const maxRows, maxColumns = 200, 20
+	switch {
+	case t.Rows <= 0 || len(t.Columns) == 0:
 		return nil, []string{"table needs rows and columns"}
+	case t.Rows > maxRows || len(t.Columns) > maxColumns:
+		return nil, []string{fmt.Sprintf("table has %d rows and %d columns; at most %d and %d fit a page", t.Rows, len(t.Columns), maxRows, maxColumns)}
+	case t.RowH <= 0 || t.HeaderH < 0:
+		return nil, []string{fmt.Sprintf("table row height %v and header height %v must be positive", t.RowH, t.HeaderH)}
 	}
 	width := 0.0
 	for _, c := range t.Columns {

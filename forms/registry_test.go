@@ -90,6 +90,7 @@ func TestLoadInvalid(t *testing.T) {
 		{"missing signature", map[string]string{"f/family.json": strings.Replace(family, `["sig"]`, `["sig","other"]`, 1), "f/r1.json": rev("01/02/2020", "current", okFields)}, `required signature "other"`},
 		{"family id", map[string]string{"f/family.json": strings.Replace(family, `"id":"f"`, `"id":"g"`, 1), "f/r1.json": rev("01/02/2020", "current", okFields)}, "does not match its directory"},
 		{"no revisions", map[string]string{"f/family.json": family}, "has no revisions"},
+		{"huge table", map[string]string{"f/family.json": family, "f/r1.json": strings.Replace(rev("01/02/2020", "current", okFields), `"fields":[`, `"table":{"box":{"x":10,"y":300,"w":100,"h":400},"header_h":10,"row_h":5,"rows":100000,"columns":[{"name":"a","label":"A","kind":"text","w":100}]},"fields":[`, 1)}, "at most 200 and 20 fit a page"},
 		{"bad field name", map[string]string{"f/family.json": family, "f/r1.json": rev("01/02/2020", "current", okFields+`,{"name":"Employee No","kind":"text","box":{"x":300,"y":300,"w":100,"h":20}}`)}, "must be lower case"},
 	}
 	for _, tc := range tests {
