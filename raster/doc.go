@@ -7,15 +7,23 @@
 //
 //   - PDF. A page that is one embedded image covering the page (every fax
 //     gateway PDF: one CCITT G3/G4 image per page; office scanners: one JPEG or
-//     Flate image) gives that image itself, located and decoded through pdfcpu,
-//     at its native resolution: pixel size over the page box in inches. Any
-//     other page (vector content, several images, masks, an image pdfcpu cannot
-//     decode such as JBIG2 or JPX) is rendered with MuPDF (go-fitz): at
-//     Limits.RenderDPI for a general page, at the image's own resolution for a
-//     single-image page, so even a rendered scan keeps its pixel grid.
+//     Flate image, perhaps under an invisible OCR text layer) gives that image
+//     itself, located and decoded through pdfcpu, at its native resolution:
+//     pixel size over the page box in inches. Any other page (vector content,
+//     several images, masks) is rendered with MuPDF (go-fitz) at
+//     Limits.RenderDPI. A one-image page whose image this package does not
+//     decode (JBIG2, JPX, a filter chain, CCITT with fill bits or K > 0, CMYK)
+//     is rendered at the image's own resolution, so it keeps the scan's pixel
+//     grid.
+//   - A PDF must end with %%EOF (within its last KiB): a truncated attachment
+//     is ErrCorrupt. A PDF pdfcpu cannot parse (a damaged cross-reference
+//     table) is handed to MuPDF, which repairs more, but only after the image
+//     sizes declared in its raw bytes have been checked.
 //   - TIFF. Every page of the IFD chain (bounded by Limits.MaxPages, loops
-//     rejected), decoded with golang.org/x/image/tiff (CCITT G3/G4 included);
-//     a page it cannot decode (JPEG-in-TIFF, 2-D G3) is rendered with MuPDF.
+//     rejected), decoded with golang.org/x/image/tiff (CCITT G4, 1-D G3
+//     without fill bits, LZW, Deflate, PackBits); a page it cannot decode (G3
+//     with fill bits before each EOL, as gs and much fax software write it,
+//     2-D G3, JPEG-in-TIFF) is rendered by MuPDF at the same size.
 //   - JPEG and PNG. One page, at the resolution of the JFIF, EXIF or pHYs
 //     header, or 200 dpi when the file says nothing plausible.
 //
@@ -24,7 +32,7 @@
 // else reads it, so Page.DPI holds for both axes.
 //
 // Sizes are checked before anything is allocated or decoded: the page count,
-// the pixels of each page and of each image a page draws, and the pixels of
+// the pixels of each page and of every image a PDF holds, and the pixels of
 // the whole document (Limits). A bad attachment fails with an error that
 // wraps one of ErrEncrypted, ErrCorrupt, ErrNoPages, ErrUnsupported or
 // ErrTooLarge, so the caller can set it aside with a clear reason; a panic in
@@ -37,5 +45,7 @@
 // secret, and the restriction only concerns editing and printing.
 //
 // Each call to Decode or DecodeEach owns its own pdfcpu context and MuPDF
-// document, so calls may run concurrently from many goroutines.
+// document, so calls may run concurrently from many goroutines. MuPDF writes
+// its warnings about damaged files to standard error; go-fitz offers no way
+// to redirect them.
 package raster
