@@ -10,8 +10,6 @@ import (
 	"time"
 
 	"github.com/lausd/misis-intake/corpus"
-	"github.com/lausd/misis-intake/forms"
-	"github.com/lausd/misis-intake/validate"
 )
 
 func runCorpus(ctx context.Context, args []string, stdout io.Writer) error {
@@ -64,33 +62,13 @@ func runCorpus(ctx context.Context, args []string, stdout io.Writer) error {
 
 // corpusConfig loads what every corpus needs: forms, roster, locations, fonts.
 func corpusConfig(rosterPath, locPath string) (corpus.Config, error) {
-	var cfg corpus.Config
-	reg, err := forms.Load()
+	d, err := loadRosterData(rosterPath, locPath)
 	if err != nil {
-		return cfg, err
-	}
-	rf, err := os.Open(rosterPath)
-	if err != nil {
-		return cfg, err
-	}
-	defer rf.Close()
-	roster, err := validate.ReadRoster(rf)
-	if err != nil {
-		return cfg, err
-	}
-	lf, err := os.Open(locPath)
-	if err != nil {
-		return cfg, err
-	}
-	defer lf.Close()
-	locs, err := validate.ReadLocations(lf)
-	if err != nil {
-		return cfg, err
+		return corpus.Config{}, err
 	}
 	fonts, err := corpus.DefaultFonts()
 	if err != nil {
-		return cfg, err
+		return corpus.Config{}, err
 	}
-	cfg.Registry, cfg.People, cfg.Locations, cfg.Fonts = reg, roster.Employees(), locs.All(), fonts
-	return cfg, nil
+	return corpus.Config{Registry: d.reg, People: d.roster.Employees(), Locations: d.locs.All(), Fonts: fonts}, nil
 }

@@ -31,10 +31,11 @@ func runEval(ctx context.Context, args []string, stdout io.Writer) error {
 	if len(dirs) != 1 {
 		return fmt.Errorf("eval: want one corpus directory (made by 'intake corpus')")
 	}
-	env, err := loadRules(*rosterPath, *locPath)
+	data, err := loadRosterData(*rosterPath, *locPath)
 	if err != nil {
 		return err
 	}
+	env := data.env()
 	eng, err := ocr.New(ocr.Config{Registry: env.Registry, Workers: *workers})
 	if err != nil {
 		return err
@@ -59,32 +60,42 @@ func runEval(ctx context.Context, args []string, stdout io.Writer) error {
 	return nil
 }
 
-// loadRules loads what the rules consult: forms, roster and locations.
-func loadRules(rosterPath, locPath string) (validate.Env, error) {
-	var env validate.Env
-	reg, err := forms.Load()
-	if err != nil {
-		return env, err
+// rosterData is what the rules consult, read from files: forms, the HR
+// roster and the locations.
+type rosterData struct {
+	reg    *forms.Registry
+	roster *validate.MemRoster
+	locs   *validate.MemLocations
+}
+
+func (d rosterData) env() validate.Env {
+	return validate.Env{Registry: d.reg, Roster: d.roster, Locations: d.locs}
+}
+
+// loadRosterData reads the embedded forms and the roster and locations CSVs.
+func loadRosterData(rosterPath, locPath string) (rosterData, error) {
+	var d rosterData
+	var err error
+	if d.reg, err = forms.Load(); err != nil {
+		return d, err
 	}
 	rf, err := os.Open(rosterPath)
 	if err != nil {
-		return env, err
+		return d, err
 	}
 	defer rf.Close()
-	roster, err := validate.ReadRoster(rf)
-	if err != nil {
-		return env, err
+	if d.roster, err = validate.ReadRoster(rf); err != nil {
+		return d, err
 	}
 	lf, err := os.Open(locPath)
 	if err != nil {
-		return env, err
+		return d, err
 	}
 	defer lf.Close()
-	locs, err := validate.ReadLocations(lf)
-	if err != nil {
-		return env, err
+	if d.locs, err = validate.ReadLocations(lf); err != nil {
+		return d, err
 	}
-	return validate.Env{Registry: reg, Roster: roster, Locations: locs}, nil
+	return d, nil
 }
 
 func printReport(w io.Writer, rep *eval.Report, mistakes int) {
