@@ -378,6 +378,28 @@ func (e *Engine) identifyRevision(t *tess, sc *scanned, h header) (ident, error)
 		// The stamp names one revision but the page looks like another.
 		id.conf *= 0.5
 	}
+	if f.q >= 0.7 {
+		// Most landmarks of this revision's template are where they should
+		// be: the page is this form even if its title is cut or blurred.
+		// The stamp still decides the revision.
+		stampOK := id.stamp == s2 || id.stamp == h.stamp
+		if stampOK && id.problem == "" {
+			id.conf = math.Max(id.conf, 0.95*math.Max(c2, h.stampConf))
+		}
+	}
+	if f == best && len(fits) > 1 && id.problem == "" {
+		// The layout agrees with the stamp and tells the revisions apart:
+		// evidence of its own for a stamp read only once.
+		gap := 1.0
+		for r, o := range fits {
+			if r != f.rev {
+				gap = math.Min(gap, f.q-o.q)
+			}
+		}
+		if gap > 0.1 {
+			id.conf = math.Max(id.conf, 0.95*title)
+		}
+	}
 	if f.q < 0.5 {
 		id.problem = fmt.Sprintf("poor fit to the template (%.0f%% of landmarks found)", 100*float64(f.reg.Landmarks)/float64(max(f.reg.Total, 1)))
 	}

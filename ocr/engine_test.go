@@ -1,0 +1,202 @@
+package ocr
+
+import (
+	"context"
+	"image"
+	"io/fs"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+	"testing/fstest"
+
+	"github.com/lausd/misis-intake/forms"
+)
+
+var (
+	sharedOnce sync.Once
+	shared     *Engine
+	sharedErr  error
+)
+
+// testEngine returns an engine shared by the tests of this package: each
+// Tesseract client takes a while to start.
+func testEngine(t testing.TB) *Engine {
+	t.Helper()
+	sharedOnce.Do(func() { shared, sharedErr = New(Config{Workers: 2}) })
+	if sharedErr != nil {
+		t.Fatal(sharedErr)
+	}
+	return shared
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if shared != nil {
+		shared.Close()
+	}
+	os.Exit(code)
+}
+
+// readOne reads one page and fails the test on error.
+func readOne(t *testing.T, e *Engine, img *image.Gray, dpi float64) Result {
+	t.Helper()
+	res, err := e.ReadPages(context.Background(), []Page{{Index: 1, Image: img, DPI: dpi}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Pages) != 1 {
+		t.Fatalf("got %d page infos for one page", len(res.Pages))
+	}
+	return res
+}
+
+// binarise turns img into black and white, as a fax is.
+func binarise(img *image.Gray) *image.Gray {
+	out := copyGray(img)
+	for i, p := range out.Pix {
+		if p < 140 {
+			out.Pix[i] = 0
+		} else {
+			out.Pix[i] = 255
+		}
+	}
+	return out
+}
+
+// faxNormal drops every other row and doubles the rest: a 204x98 dpi fax
+// stretched back to square pixels.
+func faxNormal(img *image.Gray) *image.Gray {
+	out := binarise(img)
+	w := out.Rect.Dx()
+	for y := 1; y < out.Rect.Dy(); y += 2 {
+		copy(out.Pix[y*out.Stride:y*out.Stride+w], out.Pix[(y-1)*out.Stride:(y-1)*out.Stride+w])
+	}
+	return out
+}
+
+func TestIdentify(t *testing.T) {
+	e := testEngine(t)
+	reg := e.reg
+	type tc struct {
+		name string
+		rev  string
+		scan scan
+		post func(*image.Gray) *image.Gray
+		turn int // quarter turns applied after the scan
+	}
+	var cases []tc
+	for _, rev := range reg.Revisions() {
+		cases = append(cases, tc{name: rev.Key() + "/straight", rev: rev.Key(), scan: scan{DPI: 150}})
+	}
+	cases = append(cases,
+		tc{name: "upside-down", rev: "school-personnel@08/15/2022", scan: scan{DPI: 200, Rot: 181.5, DX: 10}},
+		tc{name: "sideways", rev: "district-staff@03/15/2021", scan: scan{DPI: 150, Rot: -2}, turn: 1},
+		tc{name: "sideways-other-way", rev: "batch-removal@05/01/2023", scan: scan{DPI: 150, Rot: 1}, turn: 3},
+		tc{name: "fax-fine", rev: "school-mirror@09/01/2020", scan: scan{DPI: 204, Rot: 4, Scale: 0.97, DX: -30, DY: 25}, post: binarise},
+		tc{name: "fax-normal", rev: "district-staff@07/01/2023", scan: scan{DPI: 204, Rot: -3, Scale: 1.04, DX: 20, DY: -30}, post: faxNormal},
+	)
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			rev := revision(t, reg, c.rev)
+			img := capture(blank(t, e.tmpl, rev, c.scan.DPI), c.scan.DPI, c.scan)
+			if c.post != nil {
+				img = c.post(img)
+			}
+			img = rotate(img, c.turn)
+			res := readOne(t, e, img, c.scan.DPI)
+			got := res.Pages[0]
+			if got.NotAForm || got.Family != rev.Family || got.Revision != rev.Stamp || !got.Known || got.FormPage != 1 {
+				t.Fatalf("identified %+v, want %s page 1", got, rev.Key())
+			}
+			wantRot := 0
+			if c.turn != 0 {
+				wantRot = 90 * (4 - c.turn)
+			} else if c.scan.Rot > 90 {
+				wantRot = 180
+			}
+			if got.Rotation != wantRot {
+				t.Errorf("rotation %d, want %d", got.Rotation, wantRot)
+			}
+			if got.Confidence < 0.8 {
+				t.Errorf("confidence %.2f for a clean page", got.Confidence)
+			}
+			if got.Residual > 0.6 {
+				t.Errorf("registration residual %.2f points", got.Residual)
+			}
+			if len(res.Forms) != 1 || res.Forms[0].Family != rev.Family || res.Forms[0].Revision != rev.Stamp {
+				t.Errorf("forms %+v", res.Forms)
+			}
+		})
+	}
+}
+
+// fakeRevision returns a revision of the school-mirror family, identical
+// to the current one but stamped with another date, from a registry of
+// its own: what a form the district never posted looks like.
+func fakeRevision(t *testing.T, stamp string) *forms.Revision {
+	t.Helper()
+	b, err := os.ReadFile("../forms/defs/school-mirror/rev-2022-02-17.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fam, err := os.ReadFile("../forms/defs/school-mirror/family.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := strings.ReplaceAll(string(b), "02/17/2022", stamp)
+	reg, err := forms.LoadFS(fstest.MapFS{
+		"school-mirror/family.json": {Data: fam},
+		"school-mirror/rev.json":    {Data: []byte(s)},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return reg.Revision("school-mirror", stamp)
+}
+
+var _ fs.FS = fstest.MapFS{}
+
+func TestIdentifyUnknownRevision(t *testing.T) {
+	e := testEngine(t)
+	rev := fakeRevision(t, "04/01/2024")
+	img := capture(blank(t, newTemplates(), rev, 200), 200, scan{DPI: 200, Rot: 1})
+	res := readOne(t, e, img, 200)
+	got := res.Pages[0]
+	if got.Family != "school-mirror" || got.Revision != "04/01/2024" || got.Known || got.NotAForm {
+		t.Fatalf("identified %+v, want school-mirror at the unknown revision 04/01/2024", got)
+	}
+	if len(res.Forms) != 1 || res.Forms[0].Known || res.Forms[0].Revision != "04/01/2024" || len(res.Forms[0].Values) != 0 {
+		t.Errorf("forms %+v: want one unknown-revision reading with no values", res.Forms)
+	}
+}
+
+// letter draws a page that is not a form: a fax cover sheet.
+func letter(t *testing.T, dpi float64) *image.Gray {
+	img := image.NewGray(image.Rect(0, 0, int(8.5*dpi), int(11*dpi)))
+	for i := range img.Pix {
+		img.Pix[i] = 255
+	}
+	big := pen{img, dpi, loadFace(t, printFont, 24, dpi)}
+	small := pen{img, dpi, loadFace(t, printFont, 11, dpi)}
+	big.text(forms.Box{X: 60, Y: 50, W: 400, H: 30}, "FAX COVER SHEET")
+	lines := []string{"To: ITD Help Desk", "From: Hoover Elementary School", "Pages: 3 including this one",
+		"Please find attached the access request forms for our new office staff.", "Thank you."}
+	for i, l := range lines {
+		small.text(forms.Box{X: 60, Y: 120 + float64(i)*22, W: 500, H: 16}, l)
+	}
+	small.stroke(1, [2]float64{60, 112}, [2]float64{550, 112})
+	return img
+}
+
+func TestNotAForm(t *testing.T) {
+	e := testEngine(t)
+	res := readOne(t, e, letter(t, 200), 200)
+	got := res.Pages[0]
+	if !got.NotAForm || got.Family != "" {
+		t.Fatalf("cover sheet identified as %+v", got)
+	}
+	if len(res.Forms) != 0 {
+		t.Errorf("cover sheet made forms %+v", res.Forms)
+	}
+}
