@@ -43,3 +43,9 @@ func BenchmarkDecodeFaxTIFF(b *testing.B) {
 func BenchmarkDecodeVectorPDF(b *testing.B) {
 	benchmarkDecode(b, vectorPDF(b, 2))
 }
+
+// BenchmarkDecodeG3TIFF decodes a 4-page standard-mode G3 TIFF as gs writes
+// it (fill bits before each EOL): MuPDF renders each page.
+func BenchmarkDecodeG3TIFF(b *testing.B) {
+	benchmarkDecode(b, readFile(b, ghostscript(b, 4, "tiffg3", "204x98", "tif")))
+}
