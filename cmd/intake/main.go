@@ -28,6 +28,17 @@ var commands = map[string]command{
 	"eval":    {"measure the engine and the rules against a corpus's ground truth", runEval},
 	"bench":   {"measure the engine's speed and memory against full-page Tesseract", runBench},
 	"process": {"read PDF, TIFF, JPEG or PNG files and print every page and field as JSON", runProcess},
+
+	// The durable pipeline on PostgreSQL (store, work, api).
+	"migrate":   {"create or update the database schema (the intake's and River's)", runMigrate},
+	"roster":    {"import the HR roster into the database (roster import FILE.csv)", runRoster},
+	"locations": {"import the location list into the database (locations import FILE.csv)", runLocations},
+	"work":      {"run the pipeline's workers on the database (--drain: until nothing is left)", runWork},
+	"ingest":    {"feed local .eml, PDF, TIFF, JPEG or PNG files into the pipeline", runIngest},
+	"retry":     {"list items parked as failed, or queue them again (retry KIND/ID)", runRetry},
+	"queue":     {"work the provisioning queue (queue list|claim|done)", runQueue},
+	"serve":     {"serve the provisioning queue as a JSON HTTP API", runServe},
+	"export":    {"print every message and what became of it, as JSON", runExport},
 }
 
 func main() {

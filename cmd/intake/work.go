@@ -1,0 +1,193 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"runtime"
+	"text/tabwriter"
+	"time"
+
+	"github.com/lausd/misis-intake/forms"
+	"github.com/lausd/misis-intake/ocr"
+	"github.com/lausd/misis-intake/store"
+	"github.com/lausd/misis-intake/validate"
+	"github.com/lausd/misis-intake/work"
+)
+
+func runWork(ctx context.Context, args []string, stdout io.Writer) error {
+	fs := flag.NewFlagSet("work", flag.ContinueOnError)
+	db := databaseFlag(fs)
+	workers := fs.Int("workers", runtime.NumCPU(), "jobs of each stage at once, and Tesseract clients")
+	drain := fs.Bool("drain", false, "work everything waiting, then exit")
+	asOf := fs.String("as-of", "", "judge dates as on this day (YYYY-MM-DD) instead of today, to replay a corpus")
+	stopTimeout := fs.Duration("stop-timeout", 30*time.Second, "on SIGTERM, how long jobs in flight may finish before they are handed back")
+	attempts := fs.Int("max-attempts", 5, "tries of a job before its item is parked as failed")
+	verbose := fs.Bool("v", false, "log each job")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	rules := validate.Config{}
+	if *asOf != "" {
+		day, err := time.ParseInLocation("2006-01-02", *asOf, time.UTC)
+		if err != nil {
+			return fmt.Errorf("work: --as-of: %w", err)
+		}
+		noon := day.Add(20 * time.Hour) // midday in Los Angeles
+		rules.Now = func() time.Time { return noon }
+	}
+	level := slog.LevelWarn
+	if *verbose {
+		level = slog.LevelInfo
+	}
+	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+
+	st, err := openStore(ctx, *db)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	if err := st.CheckSchema(ctx); err != nil {
+		return err
+	}
+	reg, err := forms.Load()
+	if err != nil {
+		return err
+	}
+	eng, err := ocr.New(ocr.Config{Registry: reg, Workers: *workers})
+	if err != nil {
+		return err
+	}
+	defer eng.Close()
+	r, err := work.New(work.Config{
+		Store: st, Reader: eng, Registry: reg, Rules: rules, Workers: *workers,
+		MaxAttempts: *attempts, StopTimeout: *stopTimeout, Logger: log,
+	})
+	if err != nil {
+		return err
+	}
+	if *drain {
+		return r.Drain(ctx)
+	}
+	return r.Run(ctx)
+}
+
+// queueOnly returns a Runner that only queues work.
+func queueOnly(st *store.Store) (*work.Runner, error) {
+	return work.New(work.Config{Store: st})
+}
+
+func runIngest(ctx context.Context, args []string, stdout io.Writer) error {
+	fs := flag.NewFlagSet("ingest", flag.ContinueOnError)
+	db := databaseFlag(fs)
+	files, err := parseArgs(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(files) == 0 {
+		return fmt.Errorf("ingest: want one or more .eml, PDF, TIFF, JPEG or PNG files")
+	}
+	st, err := openStore(ctx, *db)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	if err := st.CheckSchema(ctx); err != nil {
+		return err
+	}
+	r, err := queueOnly(st)
+	if err != nil {
+		return err
+	}
+	for _, name := range files {
+		data, err := os.ReadFile(name)
+		if err != nil {
+			return err
+		}
+		ins, err := r.IngestFile(ctx, name, data)
+		if err != nil {
+			return fmt.Errorf("%s: %w", name, err)
+		}
+		if ins.DuplicateOf != 0 {
+			fmt.Fprintf(stdout, "%s: message/%d, a duplicate of message/%d\n", name, ins.ID, ins.DuplicateOf)
+		} else {
+			fmt.Fprintf(stdout, "%s: message/%d queued\n", name, ins.ID)
+		}
+	}
+	return nil
+}
+
+func runRetry(ctx context.Context, args []string, stdout io.Writer) error {
+	fs := flag.NewFlagSet("retry", flag.ContinueOnError)
+	db := databaseFlag(fs)
+	asJSON := fs.Bool("json", false, "list as JSON")
+	items, err := parseArgs(fs, args)
+	if err != nil {
+		return err
+	}
+	st, err := openStore(ctx, *db)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	if len(items) == 0 {
+		failed, err := st.Failures(ctx)
+		if err != nil {
+			return err
+		}
+		if *asJSON {
+			if failed == nil {
+				failed = []store.Failed{}
+			}
+			enc := json.NewEncoder(stdout)
+			enc.SetIndent("", "  ")
+			return enc.Encode(failed)
+		}
+		tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "ITEM\tFAILED AT\tREASON")
+		for _, f := range failed {
+			fmt.Fprintf(tw, "%s\t%s\t%s\n", f.Item, f.UpdatedAt.Format(time.RFC3339), f.Reason)
+		}
+		return tw.Flush()
+	}
+	r, err := queueOnly(st)
+	if err != nil {
+		return err
+	}
+	for _, s := range items {
+		it, err := store.ParseItem(s)
+		if err != nil {
+			return err
+		}
+		if err := r.Retry(ctx, actor(), it); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "%s queued again\n", it)
+	}
+	return nil
+}
+
+func runExport(ctx context.Context, args []string, stdout io.Writer) error {
+	fs := flag.NewFlagSet("export", flag.ContinueOnError)
+	db := databaseFlag(fs)
+	fs.Bool("json", true, "print JSON (the only format)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	st, err := openStore(ctx, *db)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	exp, err := st.Export(ctx)
+	if err != nil {
+		return err
+	}
+	enc := json.NewEncoder(stdout)
+	enc.SetIndent("", "  ")
+	return enc.Encode(exp)
+}

@@ -1,0 +1,281 @@
+package work
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+
+	"github.com/lausd/misis-intake/forms"
+	"github.com/lausd/misis-intake/mail"
+	"github.com/lausd/misis-intake/pipeline"
+	"github.com/lausd/misis-intake/raster"
+	"github.com/lausd/misis-intake/store"
+	"github.com/lausd/misis-intake/validate"
+)
+
+// River queues of the stages.
+const (
+	queueSplit  = "split"
+	queueRead   = "read"
+	queueDecide = "decide"
+)
+
+// SplitArgs is the job that splits a stored message into attachments.
+type SplitArgs struct {
+	MessageID int64 `json:"message_id"`
+}
+
+// Kind implements river.JobArgs.
+func (SplitArgs) Kind() string { return "split_message" }
+
+// InsertOpts implements river.JobArgsWithInsertOpts.
+func (SplitArgs) InsertOpts() river.InsertOpts { return river.InsertOpts{Queue: queueSplit} }
+
+// ReadArgs is the job that reads an attachment's pages into forms.
+type ReadArgs struct {
+	AttachmentID int64 `json:"attachment_id"`
+}
+
+// Kind implements river.JobArgs.
+func (ReadArgs) Kind() string { return "read_attachment" }
+
+// InsertOpts implements river.JobArgsWithInsertOpts.
+func (ReadArgs) InsertOpts() river.InsertOpts { return river.InsertOpts{Queue: queueRead} }
+
+// DecideArgs is the job that decides one form.
+type DecideArgs struct {
+	FormID int64 `json:"form_id"`
+}
+
+// Kind implements river.JobArgs.
+func (DecideArgs) Kind() string { return "decide_form" }
+
+// InsertOpts implements river.JobArgsWithInsertOpts.
+func (DecideArgs) InsertOpts() river.InsertOpts { return river.InsertOpts{Queue: queueDecide} }
+
+// complete marks the running job completed inside tx, with the stage's
+// results.
+func complete[T river.JobArgs](ctx context.Context, tx pgx.Tx, job *river.Job[T]) error {
+	if _, err := river.JobCompleteTx[*riverpgxv5.Driver](ctx, tx, job); err != nil {
+		return fmt.Errorf("complete job %d: %w", job.ID, err)
+	}
+	return nil
+}
+
+// finish turns a stage's error into what River should do: hand the job
+// back untouched when the process is stopping, park the item as failed
+// after the last try, and otherwise retry.
+func (r *Runner) finish(ctx context.Context, it store.Item, attempt, maxAttempts int, err error) error {
+	if err == nil {
+		return nil
+	}
+	if errors.Is(ctx.Err(), context.Canceled) {
+		// Stopping: not the item's fault, so not a try; the job is handed
+		// back to run again at once. (A job that ran out of time has
+		// context.DeadlineExceeded instead, and counts as a try.)
+		return river.JobSnooze(0)
+	}
+	if attempt >= maxAttempts {
+		if _, ferr := r.cfg.Store.MarkFailed(context.WithoutCancel(ctx), it, err.Error()); ferr != nil {
+			return errors.Join(err, ferr)
+		}
+		r.log.Warn("item failed after its last try", "item", it.String(), "attempts", attempt, "error", err)
+	}
+	return err
+}
+
+type splitWorker struct {
+	river.WorkerDefaults[SplitArgs]
+	r *Runner
+}
+
+func (w *splitWorker) Work(ctx context.Context, job *river.Job[SplitArgs]) error {
+	it := store.Item{Kind: "message", ID: job.Args.MessageID}
+	return w.r.finish(ctx, it, job.Attempt, job.MaxAttempts, w.r.split(ctx, job))
+}
+
+func (r *Runner) split(ctx context.Context, job *river.Job[SplitArgs]) error {
+	st := r.cfg.Store
+	m, err := st.Message(ctx, job.Args.MessageID)
+	if err != nil {
+		return err
+	}
+	if m.Status != store.StatusReceived {
+		return st.InTx(ctx, func(tx pgx.Tx) error { return complete(ctx, tx, job) })
+	}
+	parsed, perr := mail.Parse(m.Raw, r.cfg.MailLimits)
+	return st.InTx(ctx, func(tx pgx.Tx) error {
+		if perr != nil {
+			var pe *mail.ParseError
+			if !errors.As(perr, &pe) {
+				return perr
+			}
+			if _, err := store.SetAside(ctx, tx, "message", m.ID, pe.Reason); err != nil {
+				return err
+			}
+			return complete(ctx, tx, job)
+		}
+		atts := make([]store.NewAttachment, len(parsed.Attachments))
+		for i, a := range parsed.Attachments {
+			atts[i] = store.NewAttachment{Filename: a.Filename, DeclaredType: a.DeclaredType, Type: a.Type, Data: a.Data}
+		}
+		res, err := store.SaveSplit(ctx, tx, m.ID, atts)
+		if err != nil {
+			return err
+		}
+		if len(res.ToRead) > 0 {
+			params := make([]river.InsertManyParams, len(res.ToRead))
+			for i, id := range res.ToRead {
+				params[i] = river.InsertManyParams{Args: ReadArgs{AttachmentID: id}}
+			}
+			if _, err := r.client.InsertManyTx(ctx, tx, params); err != nil {
+				return fmt.Errorf("queue reading: %w", err)
+			}
+		}
+		return complete(ctx, tx, job)
+	})
+}
+
+type readWorker struct {
+	river.WorkerDefaults[ReadArgs]
+	r *Runner
+}
+
+func (w *readWorker) Work(ctx context.Context, job *river.Job[ReadArgs]) error {
+	it := store.Item{Kind: "attachment", ID: job.Args.AttachmentID}
+	return w.r.finish(ctx, it, job.Attempt, job.MaxAttempts, w.r.read(ctx, job))
+}
+
+// badAttachment returns the reason an attachment is set aside for good,
+// or "" when the error may pass on a retry.
+func badAttachment(err error) string {
+	for _, e := range []error{raster.ErrEncrypted, raster.ErrCorrupt, raster.ErrNoPages, raster.ErrUnsupported, raster.ErrTooLarge} {
+		if errors.Is(err, e) {
+			msg := err.Error()
+			msg = strings.TrimPrefix(msg, "pipeline: ")
+			return msg
+		}
+	}
+	return ""
+}
+
+func (r *Runner) read(ctx context.Context, job *river.Job[ReadArgs]) error {
+	st := r.cfg.Store
+	a, err := st.Attachment(ctx, job.Args.AttachmentID)
+	if err != nil {
+		return err
+	}
+	if a.Status != store.StatusReceived {
+		return st.InTx(ctx, func(tx pgx.Tx) error { return complete(ctx, tx, job) })
+	}
+	doc, rerr := pipeline.ReadAttachment(ctx, r.cfg.Reader, a.Data, r.cfg.RasterLimits)
+	if rerr != nil {
+		reason := badAttachment(rerr)
+		if reason == "" {
+			return rerr
+		}
+		r.log.Info("attachment set aside", "attachment", a.ID, "reason", reason)
+		return st.InTx(ctx, func(tx pgx.Tx) error {
+			if _, err := store.SetAside(ctx, tx, "attachment", a.ID, reason); err != nil {
+				return err
+			}
+			return complete(ctx, tx, job)
+		})
+	}
+	pages := make([]store.Page, len(doc.Pages))
+	for i, p := range doc.Pages {
+		pages[i] = store.Page{
+			Page: p.Index, Family: p.Family, Revision: p.Revision, Known: p.Known, FormPage: p.FormPage,
+			PageCount: p.PageCount, Confidence: p.Confidence, NotAForm: p.NotAForm, Rotation: p.Rotation,
+			Problem: p.Problem,
+		}
+		if i < len(doc.Sources) {
+			pages[i].Source = string(doc.Sources[i])
+		}
+	}
+	return st.InTx(ctx, func(tx pgx.Tx) error {
+		res, err := store.SaveRead(ctx, tx, a.ID, pages, doc.Forms)
+		if err != nil {
+			return err
+		}
+		if len(res.Forms) > 0 {
+			params := make([]river.InsertManyParams, len(res.Forms))
+			for i, id := range res.Forms {
+				params[i] = river.InsertManyParams{Args: DecideArgs{FormID: id}}
+			}
+			if _, err := r.client.InsertManyTx(ctx, tx, params); err != nil {
+				return fmt.Errorf("queue decisions: %w", err)
+			}
+		}
+		return complete(ctx, tx, job)
+	})
+}
+
+type decideWorker struct {
+	river.WorkerDefaults[DecideArgs]
+	r *Runner
+}
+
+func (w *decideWorker) Work(ctx context.Context, job *river.Job[DecideArgs]) error {
+	it := store.Item{Kind: "form", ID: job.Args.FormID}
+	return w.r.finish(ctx, it, job.Attempt, job.MaxAttempts, w.r.decide(ctx, job))
+}
+
+func (r *Runner) decide(ctx context.Context, job *river.Job[DecideArgs]) error {
+	st := r.cfg.Store
+	f, err := st.Form(ctx, job.Args.FormID)
+	if err != nil {
+		return err
+	}
+	if f.Status != store.StatusRead {
+		return st.InTx(ctx, func(tx pgx.Tx) error { return complete(ctx, tx, job) })
+	}
+	env := validate.Env{Registry: r.cfg.Registry, Roster: st.Roster(), Locations: st.Locations(), Config: r.cfg.Rules}
+	d, err := pipeline.Decide(ctx, &f.Reading, env)
+	if err != nil {
+		return err
+	}
+	var notice *store.Email
+	if d.Outcome == validate.Reject {
+		notice = rejectionNotice(r.cfg.Registry, f, d)
+	}
+	return st.InTx(ctx, func(tx pgx.Tx) error {
+		if _, err := store.SaveDecision(ctx, tx, f.ID, d, notice); err != nil {
+			return err
+		}
+		return complete(ctx, tx, job)
+	})
+}
+
+// rejectionNotice is the e-mail telling the submitter why a form was
+// rejected: to the signing administrator when the machine read that
+// address surely, else to the sender of the message.
+func rejectionNotice(reg *forms.Registry, f store.FormToDecide, d validate.Decision) *store.Email {
+	to := f.From
+	if v, ok := f.Reading.Get("admin_email"); ok && (v.Sure || v.Source == forms.FromReviewer) && v.Text != "" && !strings.ContainsAny(v.Text, "@ \t") {
+		to = v.Text + "@lausd.net"
+	}
+	if to == "" {
+		return nil
+	}
+	title := f.Reading.Family
+	if fam := reg.Family(f.Reading.Family); fam != nil {
+		title = fam.Title
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "Your %s (Rev. %s) could not be accepted:\n\n", title, f.Reading.Revision)
+	seen := map[string]bool{}
+	for _, x := range d.Reasons {
+		if !seen[x.Message] {
+			seen[x.Message] = true
+			fmt.Fprintf(&b, "  - %s\n", x.Message)
+		}
+	}
+	b.WriteString("\nPlease correct the form and send it again. Forms are posted on the MiSiS website, http://misis.lausd.net\n")
+	return &store.Email{To: to, Subject: "MiSiS access request rejected", Body: b.String()}
+}
