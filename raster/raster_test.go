@@ -61,7 +61,10 @@ func decode(t *testing.T, data []byte, lim Limits) []Page {
 // rows at 196 dpi, standard mode 1078 rows at 98 dpi: both come out 2244 rows
 // at 204 dpi once the pixels are square.
 func TestFaxPDF(t *testing.T) {
-	g3strip, w, h := tiffStrip(t, readFile(t, ghostscript(t, 1, "tiffg3", "204x98", "tif")))
+	g3tif := ghostscript(t, 1, "tiffg3", "204x98", "tif")
+	g3strip, w, h := tiffStrip(t, readFile(t, g3tif))
+	run(t, "tiffcp", "-c", "g3:1d", g3tif, g3tif+".nofill.tif")
+	g3NoFill, _, _ := tiffStrip(t, readFile(t, g3tif+".nofill.tif"))
 	g4strip, _, _ := tiffStrip(t, readFile(t, ghostscript(t, 1, "tiffg4", "204x196", "tif")))
 	pageW := float64(w) / 204 * 72
 	tests := []struct {
@@ -81,6 +84,9 @@ func TestFaxPDF(t *testing.T) {
 		{"G3 1-D stream with fill bits, K 0", imagePDF(pageW, 792,
 			"/Width 1728 /Height 1078 /BitsPerComponent 1 /ColorSpace /DeviceGray /Filter /CCITTFaxDecode /DecodeParms << /K 0 /Columns 1728 /Rows 1078 /EndOfLine true >>", g3strip),
 			[]wantPage{{1728, 2244, 204, SourcePDFRender}}},
+		{"G3 1-D stream without fill bits, K 0", imagePDF(pageW, 792,
+			"/Width 1728 /Height 1078 /BitsPerComponent 1 /ColorSpace /DeviceGray /Filter /CCITTFaxDecode /DecodeParms << /K 0 /Columns 1728 /Rows 1078 /EndOfLine true >>", g3NoFill),
+			[]wantPage{{1728, 2244, 204, SourcePDFImageCCITT}}},
 		// BlackIs1 with a Decode array that undoes it: the same page.
 		{"G4 BlackIs1 with Decode [1 0]", imagePDF(pageW, 792,
 			"/Width 1728 /Height 2156 /BitsPerComponent 1 /ColorSpace /DeviceGray /Decode [1 0] /Filter /CCITTFaxDecode /DecodeParms << /K -1 /Columns 1728 /BlackIs1 true >>", g4strip),
@@ -268,6 +274,9 @@ func TestVectorPDF(t *testing.T) {
 }
 
 func TestTIFF(t *testing.T) {
+	g3 := ghostscript(t, 2, "tiffg3", "204x98", "tif")
+	run(t, "tiffcp", "-c", "g3:1d", g3, g3+".nofill.tif")
+	g3NoFill := readFile(t, g3+".nofill.tif")
 	tests := []struct {
 		name string
 		tif  []byte
@@ -279,6 +288,8 @@ func TestTIFF(t *testing.T) {
 		// cannot read: MuPDF renders those pages.
 		{"G3 1-D standard, 2 pages", readFile(t, ghostscript(t, 2, "tiffg3", "204x98", "tif")),
 			[]wantPage{{1728, 2244, 204, SourceTIFFRender}, {1728, 2244, 204, SourceTIFFRender}}},
+		{"G3 1-D standard without fill bits (tiffcp -c g3:1d)", g3NoFill,
+			[]wantPage{{1728, 2244, 204, SourceTIFF}, {1728, 2244, 204, SourceTIFF}}},
 		{"G3 2-D standard, rendered by MuPDF", readFile(t, ghostscript(t, 2, "tiffg32d", "204x98", "tif")),
 			[]wantPage{{1728, 2244, 204, SourceTIFFRender}, {1728, 2244, 204, SourceTIFFRender}}},
 		{"8-bit gray LZW 150 dpi", readFile(t, ghostscript(t, 1, "tiffgray", "150", "tif", "-sCompression=lzw")),
