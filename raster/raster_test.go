@@ -10,6 +10,7 @@ import (
 	"image/jpeg"
 	"image/png"
 	"math"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -142,6 +143,7 @@ func TestJPEGInPDF(t *testing.T) {
 	gray300 := ghostscript(t, 1, "tiffgray", "300", "tif")
 	run(t, "tiff2pdf", "-j", "-q", "90", "-o", gray300+".pdf", gray300)
 	jpgColour := readFile(t, ghostscript(t, 1, "jpeg", "150", "jpg"))
+	gsWrapped := gsWrapJPEG(t, ghostscript(t, 1, "jpeggray", "200", "jpg"))
 
 	tests := []struct {
 		name string
@@ -153,6 +155,8 @@ func TestJPEGInPDF(t *testing.T) {
 		{"200 dpi with an invisible OCR text layer", imagePDFWithContent(612, 792,
 			"q 612 0 0 792 0 0 cm /Im1 Do Q BT 3 Tr /F1 12 Tf 72 700 Td (MiSiS raster test) Tj ET",
 			"/Width 1700 /Height 2200 /BitsPerComponent 8 /ColorSpace /DeviceGray /Filter /DCTDecode", jpg200),
+			[]wantPage{{1700, 2200, 200, SourcePDFImageJPEG}}},
+		{"200 dpi wrapped by gs pdfwrite (nested cm)", gsWrapped,
 			[]wantPage{{1700, 2200, 200, SourcePDFImageJPEG}}},
 		{"colour 150 dpi", imagePDF(612, 792, "/Width 1275 /Height 1650 /BitsPerComponent 8 /ColorSpace /DeviceRGB /Filter /DCTDecode", jpgColour),
 			[]wantPage{{1275, 1650, 150, SourcePDFImageJPEG}}},
@@ -168,6 +172,22 @@ func TestJPEGInPDF(t *testing.T) {
 
 // Flate and uncompressed images of each sample layout, drawn over a Letter
 // page at 100 dpi with the test rectangle.
+// gsWrapJPEG turns a Letter-size JPEG into a one-page Letter PDF with gs's
+// viewjpeg.ps, which keeps the JPEG data and draws it under two nested
+// transformations.
+func gsWrapJPEG(t *testing.T, jpg string) []byte {
+	t.Helper()
+	lib, err := filepath.Glob("/usr/share/ghostscript/*/lib/viewjpeg.ps")
+	if err != nil || len(lib) == 0 {
+		t.Fatalf("viewjpeg.ps not found (ghostscript installed?): %v", err)
+	}
+	out := jpg + ".pdf"
+	run(t, "gs", "-q", "-dNOPAUSE", "-dBATCH", "-dNOSAFER", "-sDEVICE=pdfwrite", "-sOutputFile="+out,
+		"-dDEVICEWIDTHPOINTS=612", "-dDEVICEHEIGHTPOINTS=792", "-dFIXEDMEDIA", "-dPDFFitPage", lib[0],
+		"-c", "("+jpg+") << /PageSize 2 index viewJPEGgetsize 2 array astore >> setpagedevice viewJPEG")
+	return readFile(t, out)
+}
+
 func TestFlateImagePDF(t *testing.T) {
 	const w, h = 850, 1100
 	black := func(x, y int) bool { return x >= 100 && x < 300 && y >= 100 && y < 200 }
