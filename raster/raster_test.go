@@ -77,6 +77,10 @@ func TestFaxPDF(t *testing.T) {
 			[]wantPage{{1728, 2244, 204, SourcePDFImageCCITT}}},
 		{"tiffg3 204x98 via tiff2pdf", faxPDF(t, 1, "tiffg3", "204x98"),
 			[]wantPage{{1728, 2244, 204, SourcePDFImageCCITT}}},
+		// Some mailers leave a header line before %PDF-; readers allow
+		// junk within the first KiB.
+		{"junk before the header", append([]byte("Content-Type: application/pdf\r\n\r\n"), faxPDF(t, 1, "tiffg4", "204x196")...),
+			[]wantPage{{1728, 2244, 204, SourcePDFImageCCITT}}},
 		{"three fine pages", faxPDF(t, 3, "tiffg4", "204x196"),
 			[]wantPage{{1728, 2244, 204, SourcePDFImageCCITT}, {1728, 2244, 204, SourcePDFImageCCITT}, {1728, 2244, 204, SourcePDFImageCCITT}}},
 		// A gateway that embeds gs's G3 data as is (K 0, EOLs with fill
