@@ -1,3 +1,5 @@
+//go:build corpus
+
 package ocr
 
 import (
@@ -17,7 +19,8 @@ import (
 )
 
 // TestCorpus measures the engine on a generated corpus (intake corpus
-// --out DIR) named by OCR_CORPUS: identification of every page, and for
+// --out DIR) named by OCR_CORPUS, when built with -tags corpus (it needs
+// the raster and corpus packages, which unit tests do not): identification of every page, and for
 // every field kind how many values are right, how many are marked Sure and
 // how many of those are wrong, with the confidence each kind needs for at
 // most 0.2% errors among the values accepted. OCR_CORPUS_ERRORS names a

@@ -9,6 +9,8 @@ import (
 	"time"
 	"unicode"
 
+	"github.com/otiai10/gosseract/v2"
+
 	"github.com/lausd/misis-intake/forms"
 )
 
@@ -319,38 +321,38 @@ func (e *Engine) readMark(t *tess, r region, f *forms.Field, thr uint8) (read, e
 	if ink > 0.6*inner {
 		return read{forms.MarkOther, 0.9}, nil // filled in or scribbled over
 	}
-	cls, share, err := classifyShape(markVector(k, r))
+	vote, err := classifyShape(markVector(k, r))
 	if err != nil {
 		return read{}, err
 	}
 	img := pad(k.clean(r, int(4*r.px)), int(6*r.px))
-	only, err := t.read(img, fieldDPI, psmChar, "AR")
-	if err != nil {
-		return read{}, fmt.Errorf("field %s: %w", f.Name, err)
+	// Tesseract reads the letter free: a whitelist of A and R makes its
+	// LSTM return nothing for letters it reads well without one.
+	var free []word
+	for _, psm := range []gosseract.PageSegMode{psmChar, psmLine} {
+		if free, err = t.read(img, fieldDPI, psm, ""); err != nil {
+			return read{}, fmt.Errorf("field %s: %w", f.Name, err)
+		}
+		if len(free) > 0 {
+			break
+		}
 	}
-	free, err := t.read(img, fieldDPI, psmChar, "")
-	if err != nil {
-		return read{}, fmt.Errorf("field %s: %w", f.Name, err)
-	}
-	return classifyMark(cls, share, only, free), nil
+	return classifyMark(vote, free), nil
 }
 
-// classifyMark combines the shape classifier (class and the share of
-// nearest prototypes that agree) with Tesseract's reading restricted to A
-// and R and its free reading. A letter is sure only when the shape is
-// clearly that letter and Tesseract reads it too; a mark that is neither
-// clearly A nor clearly R is "other".
-func classifyMark(cls markClass, share float64, only, free []word) read {
+// classifyMark combines the shape classifier with Tesseract's free reading
+// of the mark. A letter is sure only when its shape is as close to a
+// printed letter as print gets, or clearly that letter and read so by
+// Tesseract too; a mark that is neither clearly A nor clearly R is
+// "other".
+func classifyMark(v shapeVote, free []word) read {
+	cls, share := v.class, v.share
 	tess, tessConf := "", 0.0
-	if len(only) > 0 {
-		tess, tessConf = strings.ToUpper(only[0].Text), only[0].Conf
-	}
-	freeText := ""
-	if len(free) > 0 {
-		freeText = strings.TrimSpace(free[0].Text)
+	if len(free) == 1 {
+		tess, tessConf = strings.ToUpper(free[0].Text), free[0].Conf
 	}
 	if cls == classOther {
-		if tess != "" && freeText == tess && tessConf > 0.9 {
+		if (tess == forms.MarkAdd || tess == forms.MarkRem) && tessConf > 0.9 {
 			// Tesseract is sure of a letter the shape does not match.
 			return read{tess, 0.4}
 		}
@@ -363,18 +365,26 @@ func classifyMark(cls markClass, share float64, only, free []word) read {
 	if cls == classR {
 		letter = forms.MarkRem
 	}
-	conf := 0.45 + 0.4*share
-	switch {
-	case tess == letter:
-		conf += 0.1 * tessConf
-		if strings.EqualFold(freeText, letter) {
-			conf += 0.05
-		}
-	case tess != "" && tessConf > 0.7:
+	tessAgrees := tess == letter && tessConf > 0.5
+	if (tess == forms.MarkAdd || tess == forms.MarkRem) && tess != letter && tessConf > 0.7 {
 		// Tesseract reads the other letter: a person decides.
 		return read{letter, 0.35}
 	}
-	return read{letter, math.Min(conf, 0.99)}
+	margin := v.rest - v.near
+	switch {
+	case share == 1 && v.near < 0.035 && margin > 0.04:
+		// As close to a printed letter as print gets, and far from the rest.
+		return read{letter, 0.97}
+	case share == 1 && margin > 0.05 && tessAgrees:
+		return read{letter, 0.93}
+	case share == 1 && margin > 0.05:
+		return read{letter, 0.85}
+	}
+	conf := 0.4 + 0.4*share
+	if tessAgrees {
+		conf += 0.05
+	}
+	return read{letter, math.Min(conf, 0.85)}
 }
 
 // pad surrounds img with n pixels of paper.

@@ -168,7 +168,7 @@ func (g glyph) morph(grow bool) glyph {
 
 // describe turns an ink density image into the classifier's descriptor:
 // the ink's bounding box scaled, keeping its aspect, into a square grid of
-// densities, smoothed and normalised to unit length.
+// ink densities, smoothed and normalised to unit length.
 func describe(ink func(x, y int) float64, w, h int) []float64 {
 	x0, y0, x1, y1 := w, h, -1, -1
 	for y := 0; y < h; y++ {
@@ -316,15 +316,23 @@ func strokeMark(r *rand.Rand, kind int) glyph {
 	return g
 }
 
-// classifyShape returns the class most of the nearest prototypes share
-// and the share of the k nearest that are of it.
-func classifyShape(vec []float64) (markClass, float64, error) {
+// shapeVote is the classifier's answer: the class most of the nearest
+// prototypes share, the share of the k nearest that are of it, the
+// distance to its nearest prototype and to the nearest of another class.
+type shapeVote struct {
+	class      markClass
+	share      float64
+	near, rest float64
+}
+
+// classifyShape classifies a descriptor by its nearest prototypes.
+func classifyShape(vec []float64) (shapeVote, error) {
 	ps, err := prototypes()
 	if err != nil {
-		return classOther, 0, err
+		return shapeVote{class: classOther}, err
 	}
 	if vec == nil {
-		return classOther, 0, nil
+		return shapeVote{class: classOther}, nil
 	}
 	type hit struct {
 		d float64
@@ -349,7 +357,18 @@ func classifyShape(vec []float64) (markClass, float64, error) {
 			best = c
 		}
 	}
-	return best, votes[best] / kNearest, nil
+	v := shapeVote{class: best, share: votes[best] / kNearest, near: 2, rest: 2}
+	for _, h := range hits {
+		if h.c == best {
+			v.near = math.Min(v.near, h.d)
+		} else {
+			v.rest = math.Min(v.rest, h.d)
+		}
+		if v.near < 2 && v.rest < 2 {
+			break
+		}
+	}
+	return v, nil
 }
 
 // markVector describes the kept ink of a mark region.

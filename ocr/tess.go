@@ -18,6 +18,7 @@ const (
 	psmLine = gosseract.PSM_SINGLE_LINE // one field
 	psmWord = gosseract.PSM_SINGLE_WORD
 	psmChar = gosseract.PSM_SINGLE_CHAR // a role mark
+	psmRaw  = gosseract.PSM_RAW_LINE
 )
 
 var ompOnce sync.Once

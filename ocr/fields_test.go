@@ -1,0 +1,190 @@
+package ocr
+
+import (
+	"image"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/lausd/misis-intake/forms"
+)
+
+// filled is a crafted page: a blank revision written on, then scanned.
+type filled struct {
+	rev  *forms.Revision
+	img  *image.Gray // at srcDPI, before scanning
+	typ  pen         // typed values
+	hand pen         // hand-printed values
+}
+
+const srcDPI = 200.0
+
+func newFilled(t *testing.T, e *Engine, key string) *filled {
+	t.Helper()
+	rev := revision(t, e.reg, key)
+	img := blank(t, e.tmpl, rev, srcDPI)
+	return &filled{
+		rev:  rev,
+		img:  img,
+		typ:  pen{img, srcDPI, loadFace(t, printFont, 10, srcDPI)},
+		hand: pen{img, srcDPI, loadFace(t, handFont, 14, srcDPI)},
+	}
+}
+
+func (f *filled) box(t *testing.T, name string) forms.Box {
+	t.Helper()
+	fd := f.rev.Field(name)
+	if fd == nil {
+		t.Fatalf("%s has no field %s", f.rev.Key(), name)
+	}
+	return fd.Box
+}
+
+// read scans the page with s and reads it as one form.
+func (f *filled) read(t *testing.T, e *Engine, s scan, post func(*image.Gray) *image.Gray) forms.Reading {
+	t.Helper()
+	img := capture(f.img, srcDPI, s)
+	if post != nil {
+		img = post(img)
+	}
+	res := readOne(t, e, img, s.DPI)
+	if len(res.Forms) != 1 || !res.Forms[0].Known {
+		t.Fatalf("read %+v as %+v", res.Pages[0], res.Forms)
+	}
+	return res.Forms[0]
+}
+
+// scans are the conditions every crafted form is read under.
+var scans = []struct {
+	name string
+	s    scan
+	post func(*image.Gray) *image.Gray
+}{
+	{"scan-300-skewed", scan{DPI: 300, Rot: 2.5, Scale: 1.02, DX: 12, DY: -9}, nil},
+	{"fax-204-shifted", scan{DPI: 204, Rot: -1.5, Scale: 0.97, DX: -20, DY: 30}, binarise},
+}
+
+func TestMarks(t *testing.T) {
+	e := testEngine(t)
+	f := newFilled(t, e, "school-personnel@08/15/2022")
+	want := map[string]string{
+		"role.categorical_programs_coordinator": "A",
+		"role.counselor":                        "R",
+		"role.office_manager":                   "",
+		"role.principal":                        "A",
+		"role.school_full_read":                 "R",
+		"role.school_limited_read":              "other",
+		"role.scheduling_administrator":         "other",
+		"role.special_education_provider":       "",
+	}
+	f.typ.mark(f.box(t, "role.categorical_programs_coordinator"), "A")
+	f.typ.mark(f.box(t, "role.counselor"), "R")
+	f.hand.mark(f.box(t, "role.principal"), "A")
+	f.hand.mark(f.box(t, "role.school_full_read"), "R")
+	f.typ.mark(f.box(t, "role.school_limited_read"), "check")
+	f.typ.mark(f.box(t, "role.scheduling_administrator"), "cross")
+	// A fax speck in an empty box is not a mark.
+	b := f.box(t, "role.special_education_provider")
+	f.typ.stroke(0.8, [2]float64{b.X + 7, b.Y + 7}, [2]float64{b.X + 7.2, b.Y + 7.1})
+	for _, sc := range scans {
+		t.Run(sc.name, func(t *testing.T) {
+			rd := f.read(t, e, sc.s, sc.post)
+			for name, w := range want {
+				v, ok := rd.Get(name)
+				if !ok {
+					t.Errorf("%s not read", name)
+					continue
+				}
+				if v.Text != w {
+					if v.Sure {
+						t.Errorf("%s = %q (sure, %.2f), want %q", name, v.Text, v.Confidence, w)
+					} else if w != "other" {
+						t.Errorf("%s = %q (%.2f), want %q", name, v.Text, v.Confidence, w)
+					}
+				}
+				if v.Box != f.box(t, name) || v.Page != 1 || v.Source != forms.FromEngine {
+					t.Errorf("%s carries box %v page %d source %q", name, v.Box, v.Page, v.Source)
+				}
+			}
+			// Typed letters and empty boxes are read surely.
+			for _, name := range []string{"role.categorical_programs_coordinator", "role.counselor", "role.office_manager"} {
+				if v, _ := rd.Get(name); !v.Sure {
+					t.Errorf("%s = %q at %.2f: not sure", name, v.Text, v.Confidence)
+				}
+			}
+		})
+	}
+}
+
+func TestSignatures(t *testing.T) {
+	e := testEngine(t)
+	f := newFilled(t, e, "school-mirror@02/17/2022")
+	f.typ.signature(f.box(t, "user_signature"))
+	// The administrator's line has only a dot and a few fax specks.
+	b := f.box(t, "admin_signature")
+	f.typ.stroke(1.2, [2]float64{b.X + 60, b.Bottom() - 5}, [2]float64{b.X + 60.3, b.Bottom() - 5})
+	r := rand.New(rand.NewPCG(3, 4))
+	for i := 0; i < 6; i++ {
+		x, y := b.X+r.Float64()*b.W, b.Y+r.Float64()*b.H
+		f.typ.stroke(0.5, [2]float64{x, y}, [2]float64{x + 0.2, y})
+	}
+	for _, sc := range scans {
+		t.Run(sc.name, func(t *testing.T) {
+			rd := f.read(t, e, sc.s, sc.post)
+			for name, want := range map[string]string{"user_signature": forms.Signed, "admin_signature": forms.Unsigned} {
+				v, _ := rd.Get(name)
+				if v.Text != want || !v.Sure {
+					t.Errorf("%s = %q (%.2f, sure %v), want %q and sure", name, v.Text, v.Confidence, v.Sure, want)
+				}
+			}
+		})
+	}
+}
+
+func TestTextFields(t *testing.T) {
+	e := testEngine(t)
+	f := newFilled(t, e, "district-staff@07/01/2023")
+	typed := map[string]string{
+		"employee_number": "48213907",
+		"location_code":   "1867",
+		"request_date":    "09/14/2025",
+		"phone":           "213-555-0147",
+		"email":           "maria.gonzalez",
+		"first_name":      "Maria",
+		"last_name":       "Gonzalez",
+		"title":           "Office Manager",
+		"school_name":     "Local District Central",
+	}
+	for name, v := range typed {
+		f.typ.text(f.box(t, name), v)
+	}
+	// Hand-printed digits: read or not, never a sure wrong value.
+	f.hand.text(f.box(t, "user_signature_date"), "09/15/2025")
+	// A scribble no one can read in the extension.
+	b := f.box(t, "phone_ext")
+	f.typ.stroke(1, [2]float64{b.X + 5, b.Bottom() - 3}, [2]float64{b.X + 12, b.Y + 4}, [2]float64{b.X + 16, b.Bottom() - 2}, [2]float64{b.X + 30, b.Y + 5})
+	for _, sc := range scans {
+		t.Run(sc.name, func(t *testing.T) {
+			rd := f.read(t, e, sc.s, sc.post)
+			for name, want := range typed {
+				v, _ := rd.Get(name)
+				if v.Text != want {
+					t.Errorf("%s = %q (%.2f), want %q", name, v.Text, v.Confidence, want)
+				} else if !v.Sure && (name == "employee_number" || name == "location_code") {
+					t.Errorf("%s read right but not sure (%.2f)", name, v.Confidence)
+				}
+			}
+			if v, _ := rd.Get("user_signature_date"); v.Sure && v.Text != "09/15/2025" {
+				t.Errorf("hand-printed date read surely as %q", v.Text)
+			}
+			if v, _ := rd.Get("phone_ext"); v.Sure {
+				t.Errorf("scribbled extension read surely as %q", v.Text)
+			}
+			// Fields left empty are read as empty, surely.
+			for _, name := range []string{"middle_initial", "notify_name", "itd_reason", "itd_misis_date"} {
+				if v, _ := rd.Get(name); v.Text != "" || !v.Sure {
+					t.Errorf("empty %s read as %q (%.2f, sure %v)", name, v.Text, v.Confidence, v.Sure)
+				}
+			}
+		})
+	}
+}
