@@ -232,3 +232,9 @@ func isLoopback(host string) bool {
 	ip := net.ParseIP(host)
 	return ip != nil && ip.IsLoopback()
 }
+
+// MailboxKey names the watched mailbox for the Sink's state:
+// user@host:port/mailbox, without the password.
+func (s Server) MailboxKey() string {
+	return s.Username + "@" + s.Addr + "/" + s.Mailbox
+}
