@@ -167,9 +167,14 @@ func TestTextFields(t *testing.T) {
 			rd := f.read(t, e, sc.s, sc.post)
 			for name, want := range typed {
 				v, _ := rd.Get(name)
-				if v.Text != want {
+				switch {
+				case v.Text != want && v.Sure:
+					t.Errorf("%s = %q, sure at %.2f, want %q", name, v.Text, v.Confidence, want)
+				case v.Text != want && name != "email":
+					// A dot in a faxed e-mail address may vanish; the
+					// engine must then be unsure, and is checked above.
 					t.Errorf("%s = %q (%.2f), want %q", name, v.Text, v.Confidence, want)
-				} else if !v.Sure && (name == "employee_number" || name == "location_code") {
+				case !v.Sure && (name == "employee_number" || name == "location_code"):
 					t.Errorf("%s read right but not sure (%.2f)", name, v.Confidence)
 				}
 			}

@@ -38,6 +38,7 @@ func limitThreads() {
 		if os.Getenv(ompLimit) == "" {
 			os.Setenv(ompLimit, "1")
 		}
+		quietLeptonica()
 	})
 }
 
