@@ -2,6 +2,7 @@ package ocr
 
 import (
 	"context"
+	"errors"
 	"image"
 	"io/fs"
 	"os"
@@ -198,5 +199,63 @@ func TestNotAForm(t *testing.T) {
 	}
 	if len(res.Forms) != 0 {
 		t.Errorf("cover sheet made forms %+v", res.Forms)
+	}
+}
+
+func TestConcurrentCallers(t *testing.T) {
+	e := testEngine(t)
+	reg := e.reg
+	keys := []string{"school-mirror@02/17/2022", "district-staff@03/15/2021", "batch-removal@11/01/2019"}
+	var wg sync.WaitGroup
+	errs := make([]string, len(keys))
+	for i, key := range keys {
+		rev := revision(t, reg, key)
+		img := capture(blank(t, e.tmpl, rev, 150), 150, scan{DPI: 150, Rot: float64(i) - 1})
+		// Two blank batch pages in a row are one batch of two pages.
+		want := 2
+		if rev.TableRows() > 0 {
+			want = 1
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			res, err := e.ReadPages(context.Background(), []Page{{Index: 1, Image: img, DPI: 150}, {Index: 2, Image: img, DPI: 150}})
+			switch {
+			case err != nil:
+				errs[i] = err.Error()
+			case len(res.Forms) != want || res.Forms[0].Family != rev.Family || res.Forms[want-1].Revision != rev.Stamp:
+				errs[i] = "wrong forms"
+			}
+		}()
+	}
+	wg.Wait()
+	for i, e := range errs {
+		if e != "" {
+			t.Errorf("%s: %s", keys[i], e)
+		}
+	}
+}
+
+func TestCancelled(t *testing.T) {
+	e := testEngine(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	img := letter(t, 100)
+	_, err := e.ReadPages(ctx, []Page{{Index: 1, Image: img, DPI: 100}})
+	if err == nil {
+		t.Fatal("read pages with a cancelled context")
+	}
+}
+
+func TestBadPage(t *testing.T) {
+	e := testEngine(t)
+	for _, p := range []Page{
+		{Index: 1, Image: nil, DPI: 200},
+		{Index: 1, Image: image.NewGray(image.Rect(0, 0, 10, 10)), DPI: 200},
+		{Index: 1, Image: letter(t, 100), DPI: 0},
+	} {
+		if _, err := e.ReadPages(context.Background(), []Page{p}); !errors.Is(err, ErrBadPage) {
+			t.Errorf("page %v at %v dpi: error %v, want ErrBadPage", boundsOf(p.Image), p.DPI, err)
+		}
 	}
 }
