@@ -157,13 +157,13 @@ func parseServerURL(kind, raw string, ports map[string]string) (Server, urlRest,
 	}
 	u, err := url.Parse(raw)
 	if err != nil {
-		// url.Error repeats the whole URL, password included: keep only
-		// the cause.
-		var ue *url.Error
-		if errors.As(err, &ue) {
-			err = ue.Err
+		// The parser's errors quote the URL or pieces of it, password
+		// included: say what is wrong without them.
+		var esc url.EscapeError
+		if errors.As(err, &esc) {
+			return Server{}, urlRest{}, badURL(kind, "cannot be read: a %% is not followed by two hex digits; percent-encode special characters in the user name and password")
 		}
-		return Server{}, urlRest{}, badURL(kind, "cannot be read (%v); percent-encode special characters in the user name and password", err)
+		return Server{}, urlRest{}, badURL(kind, "cannot be read; check the form scheme://user:password@host:port/mailbox and percent-encode special characters in the user name and password")
 	}
 	scheme := strings.ToLower(u.Scheme)
 	port, ok := ports[scheme]

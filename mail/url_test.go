@@ -36,6 +36,8 @@ func TestParseIMAPURL(t *testing.T) {
 		{in: "imaps://u:p@host/INBOX?folder=x", err: `unknown parameter "folder"`},
 		{in: "imaps://u:p@host/INBOX?processed=INBOX", err: "three different"},
 		{in: "imaps://u:p w@host/INBOX", err: "percent-encode"},
+		{in: "imaps://u:s3cret%zz@host/INBOX", err: "two hex digits"},
+		{in: "imaps://u:s3cret/host", err: "cannot be read"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.in, func(t *testing.T) {
