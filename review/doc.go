@@ -1,0 +1,35 @@
+// Package review is the intake's web UI: the pages where ITD reviewers
+// correct what the machine was unsure of and approve or reject forms,
+// where provisioning staff work their queues, and where everyone sees the
+// state of the intake.
+//
+// It is served by the intake binary itself (`intake serve`) with net/http
+// and html/template; its templates, style sheet and one small script are
+// embedded. It reads and writes through package store and judges a
+// reviewer's corrected values with the same rules as the engine
+// (validate.Decide), so a person's correction never bypasses a rule.
+//
+// # Security
+//
+// People sign in with accounts kept in the database (`intake users add`,
+// bcrypt). A session is a random token in an HttpOnly, SameSite=Strict
+// cookie; the server keeps only its hash, with an idle and an absolute
+// expiry. Every POST carries the session's CSRF token. Every route names
+// the roles that may use it (see routes); anyone else gets 403, and a
+// browser without a session is sent to the sign-in page. Search terms
+// travel in POST bodies, never in URLs, and the request log holds paths
+// and user names only, so employee numbers and names never reach a log.
+//
+// # Pages
+//
+//	/                  dashboard: messages today, review backlog, queue depths, problems (everyone)
+//	/review            forms waiting for a reviewer, oldest first (reviewer, admin)
+//	/review/{form}     one form: page images with every box, fields to check, approve or reject
+//	/queues/{queue}    a provisioning queue: claim, complete as granted or denied (provisioner, admin)
+//	/audit             the audit log, by form, person and date (reviewer, admin)
+//	/search            every form and request of a person (reviewer, admin)
+//	/outbox            the e-mails queued to schools (reviewer, admin)
+//
+// Opening a form claims it for Config.ClaimTTL, renewed while the reviewer
+// works; a second reviewer sees who holds it and cannot change it.
+package review

@@ -1,0 +1,788 @@
+package review
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/lausd/misis-intake/forms"
+	"github.com/lausd/misis-intake/store"
+	"github.com/lausd/misis-intake/validate"
+)
+
+// fieldView is one field as the review page shows it.
+type fieldView struct {
+	Name  string
+	Label string
+	Kind  forms.Kind
+	// Value is what the input holds; Read what the machine read.
+	Value      string
+	Read       string
+	WasRead    bool
+	Confidence float64
+	Source     string
+	HasPlace   bool
+	Flagged    bool
+	// Why holds the messages of the review items about the field.
+	Why []string
+	// Options, when set, make the input a list to choose from.
+	Options []option
+	Column  string
+	FormID  int64
+}
+
+type option struct{ Value, Label string }
+
+// rowView is one row of a batch form's table.
+type rowView struct {
+	Row      int
+	Cells    []fieldView
+	Outcome  string
+	Reasons  []validate.Reason
+	Flagged  bool
+	HasPlace bool
+}
+
+// pageView is one page image with the boxes drawn over it.
+type pageView struct {
+	Page  int
+	W, H  float64
+	Boxes []boxView
+}
+
+type boxView struct {
+	Field   string
+	Label   string
+	X, Y    float64
+	W, H    float64
+	Flagged bool
+}
+
+// resultView is what the rules made of a reviewer's corrections when they
+// did not accept them.
+type resultView struct {
+	Outcome string
+	Reasons []validate.Reason
+	Review  []validate.ReviewItem
+}
+
+// formView is everything the review page shows.
+type formView struct {
+	FormID     int64
+	Family     string
+	Revision   string
+	Known      bool
+	Confidence float64
+	From       string
+	ReceivedAt time.Time
+
+	TaskID   int64
+	TaskOpen bool
+	Decision *store.DecisionRecord
+	Claim    *store.Claim
+	// Editable is set when the form waits for review and the viewer holds
+	// it.
+	Editable bool
+
+	Ident   []option // identification choices, when it is in doubt
+	IdentAt string   // the identification chosen
+	IdentOK bool     // identification flagged for review
+	Flagged []fieldView
+	Other   []fieldView
+	Batch   bool
+	Columns []string
+	Rows    []rowView
+	Pages   []pageView
+
+	Result        *resultView
+	RejectReasons []rejectReason
+	// FirstFlagged names the input that gets the focus.
+	FirstFlagged string
+}
+
+// rejectReason is a reason a reviewer may give for rejecting a form, with
+// the sentence the school receives.
+type rejectReason struct {
+	Key, Label, Message string
+}
+
+var rejectReasons = []rejectReason{
+	{"illegible", "Illegible", "The form could not be read; please send a clearer copy (scan at 200 dpi or more, or fax in fine mode)."},
+	{"incomplete", "Incomplete", "The form is incomplete; please fill in every field not marked optional and send it again."},
+	{"wrong-form", "Not a MiSiS access form", "The document sent is not a MiSiS access request form; please use the form posted on the MiSiS website."},
+	{"signature", "Signature missing or not valid", "A required signature is missing or not valid; the form must be signed by the user and the authorizing administrator."},
+	{"ineligible", "Employee not eligible", "The employee is not eligible for MiSiS access at this time; please contact your HR representative."},
+	{"duplicate", "Duplicate", "This form duplicates a request already received; no further action is needed."},
+	{"other", "Other (explain below)", "The form could not be accepted."},
+}
+
+func findRejectReason(key string) (rejectReason, bool) {
+	for _, r := range rejectReasons {
+		if r.Key == key {
+			return r, true
+		}
+	}
+	return rejectReason{}, false
+}
+
+// whyText says in a few words why a field needs a person.
+func whyText(w validate.Why) string {
+	switch w {
+	case validate.WhyLowConfidence:
+		return "not read with confidence"
+	case validate.WhyOtherMark:
+		return "unclear role mark"
+	case validate.WhyNameMismatch:
+		return "name differs from HR"
+	case validate.WhyCannotJudge:
+		return "cannot be judged"
+	case validate.WhyUnknownLocation:
+		return "unknown location code"
+	case validate.WhyLocationMismatch:
+		return "HR places the employee elsewhere"
+	}
+	return string(w)
+}
+
+var columnLabels = map[string]string{
+	"last_name": "Last name", "first_name": "First name", "employee_number": "Employee no.",
+	"reason": "Reason", "effective_date": "Effective date",
+}
+
+// fieldLabel names a field as printed on the form.
+func fieldLabel(rev *forms.Revision, name string) string {
+	if _, col, ok := forms.SplitRowField(name); ok {
+		if l, ok := columnLabels[col]; ok {
+			return l
+		}
+		return col
+	}
+	if rev != nil {
+		if f := rev.Field(name); f != nil {
+			if f.Kind == forms.KindMark && f.Role != "" {
+				return "Role: " + f.Role
+			}
+			if l := strings.Trim(f.Label, " :-"); l != "" {
+				return l
+			}
+		}
+	}
+	return strings.ReplaceAll(name, "_", " ")
+}
+
+func kindOptions(kind forms.Kind) []option {
+	switch kind {
+	case forms.KindMark:
+		return []option{{"", "blank (no change)"}, {forms.MarkAdd, "A (add)"}, {forms.MarkRem, "R (remove)"}, {forms.MarkOther, "other mark (unclear)"}}
+	case forms.KindSignature:
+		return []option{{forms.Signed, "signed"}, {forms.Unsigned, "not signed"}}
+	}
+	return nil
+}
+
+// buildView assembles the review page of a form. posted, when not nil,
+// holds the values the reviewer sent, shown instead of the stored ones;
+// extra are review items found since the task was opened.
+func (s *Server) buildView(f store.FormToDecide, src store.FormSource, task *store.ReviewTask, dec *store.DecisionRecord,
+	claim *store.Claim, editable bool, posted map[string]string, extra []validate.ReviewItem) formView {
+	rd := &f.Reading
+	rev := s.reg.Revision(rd.Family, rd.Revision)
+	fam := s.reg.Family(rd.Family)
+	v := formView{
+		FormID: f.ID, Family: rd.Family, Revision: rd.Revision, Known: rd.Known, Confidence: rd.Confidence,
+		From: f.From, ReceivedAt: src.ReceivedAt, Decision: dec, Claim: claim, Editable: editable,
+		Batch: fam != nil && fam.Kind == "batch", RejectReasons: rejectReasons,
+	}
+	why := map[string][]string{}
+	var items []validate.ReviewItem
+	if task != nil {
+		v.TaskID, v.TaskOpen = task.ID, task.Status == "open"
+		if v.TaskOpen {
+			items = append(items, task.Items...)
+		}
+	}
+	items = append(items, extra...)
+	for _, it := range items {
+		if it.Field == "family" || it.Field == "revision" {
+			v.IdentOK = true
+		}
+		if !contains1(why[it.Field], it.Message) {
+			why[it.Field] = append(why[it.Field], it.Message)
+		}
+	}
+	if v.IdentOK {
+		v.IdentAt = rd.Family + "@" + rd.Revision
+		if p, ok := posted["ident"]; ok {
+			v.IdentAt = p
+		}
+		for _, r := range s.reg.Revisions() {
+			label := r.Family + ", Rev. " + r.Stamp
+			if fm := s.reg.Family(r.Family); fm != nil {
+				label = fm.Short + ", Rev. " + r.Stamp + " (" + string(r.Status) + ")"
+			}
+			v.Ident = append(v.Ident, option{r.Key(), label})
+		}
+	}
+
+	// Every field: the revision's in order, then any other value read.
+	var names []string
+	seen := map[string]bool{}
+	if rev != nil {
+		for _, fd := range rev.Fields() {
+			names = append(names, fd.Name)
+			seen[fd.Name] = true
+		}
+	}
+	var rest []string
+	for n := range rd.Values {
+		if !seen[n] {
+			rest = append(rest, n)
+		}
+	}
+	sort.Strings(rest)
+	names = append(names, rest...)
+
+	rows := map[int]*rowView{}
+	for _, n := range names {
+		fv := fieldView{Name: n, Label: fieldLabel(rev, n), Kind: forms.KindText, FormID: f.ID}
+		if rev != nil {
+			if fd := rev.Field(n); fd != nil {
+				fv.Kind = fd.Kind
+			}
+		}
+		if val, ok := rd.Values[n]; ok {
+			fv.Value, fv.Read, fv.WasRead = val.Text, val.Text, true
+			fv.Confidence, fv.Source = val.Confidence, string(val.Source)
+		}
+		if p, ok := posted[n]; ok {
+			fv.Value = p
+		}
+		_, _, fv.HasPlace = s.fieldPlace(rd, n)
+		fv.Why = why[n]
+		fv.Flagged = len(fv.Why) > 0
+		fv.Options = kindOptions(fv.Kind)
+		if row, col, ok := forms.SplitRowField(n); ok && v.Batch {
+			if !fv.WasRead && !fv.Flagged && row > maxRow(rd) {
+				continue // an empty row of the printed table
+			}
+			fv.Column = col
+			rv := rows[row]
+			if rv == nil {
+				rv = &rowView{Row: row}
+				_, _, rv.HasPlace = s.rowPlace(rd, row)
+				rows[row] = rv
+			}
+			rv.Cells = append(rv.Cells, fv)
+			rv.Flagged = rv.Flagged || fv.Flagged
+			continue
+		}
+		if fv.Flagged {
+			v.Flagged = append(v.Flagged, fv)
+		} else {
+			v.Other = append(v.Other, fv)
+		}
+	}
+	if v.Batch {
+		if rev != nil {
+			for _, p := range rev.Pages {
+				if p.Table != nil {
+					for _, c := range p.Table.Columns {
+						v.Columns = append(v.Columns, columnLabels[c.Name])
+					}
+					break
+				}
+			}
+		}
+		var nums []int
+		for n := range rows {
+			nums = append(nums, n)
+		}
+		sort.Ints(nums)
+		for _, n := range nums {
+			rv := rows[n]
+			rv.Cells = inColumnOrder(rev, n, rv.Cells, f.ID)
+			if dec != nil {
+				for _, rd := range dec.Rows {
+					if rd.Row == n {
+						rv.Outcome, rv.Reasons = string(rd.Outcome), rd.Reasons
+					}
+				}
+			}
+			v.Rows = append(v.Rows, *rv)
+		}
+	}
+	for _, fv := range v.Flagged {
+		v.FirstFlagged = "v." + fv.Name
+		break
+	}
+	if v.FirstFlagged == "" {
+		for _, rv := range v.Rows {
+			for _, c := range rv.Cells {
+				if c.Flagged && v.FirstFlagged == "" {
+					v.FirstFlagged = "v." + c.Name
+				}
+			}
+		}
+	}
+
+	size := s.pageSize(rd)
+	for _, p := range rd.Pages {
+		pv := pageView{Page: p, W: size.W, H: size.H}
+		for _, n := range names {
+			pg, b, ok := s.fieldPlace(rd, n)
+			if !ok || pg != p {
+				continue
+			}
+			_, isRead := rd.Values[n]
+			if _, _, cell := forms.SplitRowField(n); cell && !isRead && len(why[n]) == 0 {
+				continue
+			}
+			pv.Boxes = append(pv.Boxes, boxView{Field: n, Label: fieldLabel(rev, n), X: b.X, Y: b.Y, W: b.W, H: b.H, Flagged: len(why[n]) > 0})
+		}
+		v.Pages = append(v.Pages, pv)
+	}
+	return v
+}
+
+func contains1(xs []string, x string) bool {
+	for _, s := range xs {
+		if s == x {
+			return true
+		}
+	}
+	return false
+}
+
+// maxRow returns the last table row that has a value read.
+func maxRow(rd *forms.Reading) int {
+	m := 0
+	for n, v := range rd.Values {
+		if row, _, ok := forms.SplitRowField(n); ok && row > m && strings.TrimSpace(v.Text) != "" {
+			m = row
+		}
+	}
+	return m
+}
+
+// loadForm reads what the review page of a form needs, answering 404
+// itself.
+func (s *Server) loadForm(w http.ResponseWriter, r *http.Request, ss *store.Session) (store.FormToDecide, store.FormSource, *store.ReviewTask, *store.DecisionRecord, bool) {
+	id, ok := formID(r)
+	if !ok {
+		s.notFound(w, r, ss, "The form")
+		return store.FormToDecide{}, store.FormSource{}, nil, nil, false
+	}
+	ctx := r.Context()
+	f, err := s.st.Form(ctx, id)
+	var src store.FormSource
+	if err == nil {
+		src, err = s.st.FormSource(ctx, id)
+	}
+	if errors.Is(err, store.ErrNotFound) {
+		s.notFound(w, r, ss, "The form")
+		return f, src, nil, nil, false
+	}
+	if err != nil {
+		s.fail(w, r, ss, err)
+		return f, src, nil, nil, false
+	}
+	var task *store.ReviewTask
+	if t, err := s.st.LatestReviewTask(ctx, id); err == nil {
+		task = &t
+	} else if !errors.Is(err, store.ErrNotFound) {
+		s.fail(w, r, ss, err)
+		return f, src, nil, nil, false
+	}
+	var dec *store.DecisionRecord
+	if d, err := s.st.LatestDecision(ctx, id); err == nil {
+		dec = &d
+	} else if !errors.Is(err, store.ErrNotFound) {
+		s.fail(w, r, ss, err)
+		return f, src, nil, nil, false
+	}
+	return f, src, task, dec, true
+}
+
+// reviewForm shows a form, claiming it when it waits for review and no
+// one else holds it.
+func (s *Server) reviewForm(w http.ResponseWriter, r *http.Request, ss *store.Session) {
+	f, src, task, dec, ok := s.loadForm(w, r, ss)
+	if !ok {
+		return
+	}
+	var claim *store.Claim
+	editable := false
+	if task != nil && task.Status == "open" {
+		c, err := s.st.ClaimForm(r.Context(), f.ID, ss.User.Name, s.cfg.Now(), s.cfg.ClaimTTL)
+		var ce *store.ClaimedError
+		switch {
+		case errors.As(err, &ce):
+			claim = &ce.Claim
+		case err != nil:
+			s.fail(w, r, ss, err)
+			return
+		default:
+			claim, editable = &c, true
+		}
+	}
+	v := s.buildView(f, src, task, dec, claim, editable, nil, nil)
+	s.render(w, r, http.StatusOK, "form", ss, fmt.Sprintf("Form %d", f.ID), v)
+}
+
+// renewClaim keeps the form for the reviewer while they work (the page's
+// script calls it on activity).
+func (s *Server) renewClaim(w http.ResponseWriter, r *http.Request, ss *store.Session) {
+	id, ok := formID(r)
+	if !ok {
+		s.notFound(w, r, ss, "The form")
+		return
+	}
+	_, err := s.st.ClaimForm(r.Context(), id, ss.User.Name, s.cfg.Now(), s.cfg.ClaimTTL)
+	var ce *store.ClaimedError
+	switch {
+	case errors.As(err, &ce):
+		s.conflict(w, r, ss, "Form "+fmt.Sprint(id)+" is being reviewed by "+ce.Claim.User+".")
+	case err != nil:
+		s.fail(w, r, ss, err)
+	default:
+		w.WriteHeader(http.StatusNoContent)
+	}
+}
+
+func (s *Server) releaseClaim(w http.ResponseWriter, r *http.Request, ss *store.Session) {
+	id, ok := formID(r)
+	if !ok {
+		s.notFound(w, r, ss, "The form")
+		return
+	}
+	if err := s.st.ReleaseClaim(r.Context(), id, ss.User.Name); err != nil {
+		s.fail(w, r, ss, err)
+		return
+	}
+	http.Redirect(w, r, "/review?done=released", http.StatusSeeOther)
+}
+
+// allowedField reports whether a reviewer may set the named field.
+func (s *Server) allowedField(rd *forms.Reading, rev *forms.Revision, name string) bool {
+	if _, ok := rd.Values[name]; ok {
+		return true
+	}
+	if rev == nil {
+		return false
+	}
+	if rev.Field(name) != nil {
+		return true
+	}
+	row, col, ok := forms.SplitRowField(name)
+	if !ok || row > maxRow(rd)+rev.TableRows() {
+		return false
+	}
+	for _, p := range rev.Pages {
+		if p.Table != nil {
+			for _, c := range p.Table.Columns {
+				if c.Name == col {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
+// corrections applies the reviewer's posted values to the reading. It
+// returns the values to store (every flagged field, and every other field
+// the reviewer changed), the posted values, and an error message for a
+// bad form.
+func (s *Server) corrections(r *http.Request, rd *forms.Reading, flagged map[string]bool) (map[string]forms.Value, map[string]string, string) {
+	rev := s.reg.Revision(rd.Family, rd.Revision)
+	posted := map[string]string{}
+	for k, vs := range r.PostForm {
+		name, ok := strings.CutPrefix(k, "v.")
+		if !ok || len(vs) == 0 {
+			continue
+		}
+		if !s.allowedField(rd, rev, name) {
+			return nil, nil, fmt.Sprintf("The form has no field %q.", name)
+		}
+		posted[name] = strings.TrimSpace(vs[0])
+	}
+	set := map[string]forms.Value{}
+	for name, text := range posted {
+		old, had := rd.Values[name]
+		if !flagged[name] && (had && old.Text == text || !had && text == "") {
+			continue
+		}
+		nv := old
+		if !had {
+			nv.Page, nv.Box, _ = s.fieldPlace(rd, name)
+		}
+		nv.Text, nv.Source, nv.Sure = text, forms.FromReviewer, true
+		set[name] = nv
+	}
+	for n, v := range set {
+		if rd.Values == nil {
+			rd.Values = map[string]forms.Value{}
+		}
+		rd.Values[n] = v
+	}
+	return set, posted, ""
+}
+
+// approve judges the reviewer's corrected values with the rules; when
+// they accept, the requests are queued. Otherwise the page shows what the
+// rules found, and a rejection by the rules is sent only when the reviewer
+// confirms it.
+func (s *Server) approve(w http.ResponseWriter, r *http.Request, ss *store.Session) {
+	f, src, task, dec, ok := s.loadForm(w, r, ss)
+	if !ok {
+		return
+	}
+	if task == nil || task.Status != "open" {
+		http.Redirect(w, r, "/review?done=closed", http.StatusSeeOther)
+		return
+	}
+	if fmt.Sprint(task.ID) != r.PostFormValue("task") {
+		s.conflict(w, r, ss, "The form's review changed since you opened it; open it again.")
+		return
+	}
+	flagged := map[string]bool{}
+	identFlagged := false
+	for _, it := range task.Items {
+		flagged[it.Field] = true
+		identFlagged = identFlagged || it.Field == "family" || it.Field == "revision"
+	}
+	rd := &f.Reading
+	var family, revision string
+	if ident := r.PostFormValue("ident"); ident != "" && (identFlagged || ident != rd.Family+"@"+rd.Revision) {
+		fam, stamp, _ := strings.Cut(ident, "@")
+		rev := s.reg.Revision(fam, stamp)
+		if rev == nil {
+			s.badRequest(w, r, ss, "No such form revision: "+ident)
+			return
+		}
+		family, revision = fam, stamp
+		rd.Family, rd.Revision, rd.Known, rd.Confidence = fam, stamp, true, 1
+	}
+	set, posted, problem := s.corrections(r, rd, flagged)
+	if problem != "" {
+		s.badRequest(w, r, ss, problem)
+		return
+	}
+	if family != "" {
+		posted["ident"] = family + "@" + revision
+	}
+	env := validate.Env{Registry: s.reg, Roster: s.st.Roster(), Locations: s.st.Locations(), Config: s.cfg.Rules}
+	d, err := validate.Decide(r.Context(), rd, env)
+	if err != nil {
+		s.fail(w, r, ss, err)
+		return
+	}
+	confirmReject := r.PostFormValue("confirm") == "reject"
+	if d.Outcome == validate.Accept || (d.Outcome == validate.Reject && confirmReject) {
+		var notice *store.Email
+		if d.Outcome == validate.Reject {
+			notice = s.notice(f, reasonMessages(d.Reasons), "")
+		}
+		_, err := s.st.ResolveReview(r.Context(), store.Resolution{
+			FormID: f.ID, TaskID: task.ID, By: ss.User.Name, Now: s.cfg.Now(), Values: set,
+			Family: family, Revision: revision, Decision: d, Notice: notice,
+		})
+		if s.resolveFailed(w, r, ss, err) {
+			return
+		}
+		done := "approved"
+		if d.Outcome == validate.Reject {
+			done = "rejected"
+		}
+		http.Redirect(w, r, "/review?done="+done, http.StatusSeeOther)
+		return
+	}
+	// Not accepted: show what the rules found, keeping what was typed.
+	c, err := s.st.ClaimForm(r.Context(), f.ID, ss.User.Name, s.cfg.Now(), s.cfg.ClaimTTL)
+	var ce *store.ClaimedError
+	if errors.As(err, &ce) {
+		s.conflict(w, r, ss, "Form "+fmt.Sprint(f.ID)+" is being reviewed by "+ce.Claim.User+".")
+		return
+	}
+	if err != nil {
+		s.fail(w, r, ss, err)
+		return
+	}
+	v := s.buildView(f, src, task, dec, &c, true, posted, d.Review)
+	v.Result = &resultView{Outcome: string(d.Outcome), Reasons: d.Reasons, Review: d.Review}
+	s.render(w, r, http.StatusUnprocessableEntity, "form", ss, fmt.Sprintf("Form %d", f.ID), v)
+}
+
+// resolveFailed answers a failed ResolveReview; it reports whether err
+// was one.
+func (s *Server) resolveFailed(w http.ResponseWriter, r *http.Request, ss *store.Session, err error) bool {
+	var ce *store.ClaimedError
+	switch {
+	case err == nil:
+		return false
+	case errors.As(err, &ce):
+		s.conflict(w, r, ss, "This form is being reviewed by "+ce.Claim.User+"; your changes were not saved.")
+	case errors.Is(err, store.ErrReviewClosed):
+		http.Redirect(w, r, "/review?done=closed", http.StatusSeeOther)
+	default:
+		s.fail(w, r, ss, err)
+	}
+	return true
+}
+
+func reasonMessages(rs []validate.Reason) []string {
+	var out []string
+	for _, r := range rs {
+		if !contains1(out, r.Message) {
+			out = append(out, r.Message)
+		}
+	}
+	return out
+}
+
+// notice is the rejection e-mail for a form: to the signing
+// administrator when their address is known surely, else to the sender.
+func (s *Server) notice(f store.FormToDecide, reasons []string, note string) *store.Email {
+	to := f.From
+	if v, ok := f.Reading.Get("admin_email"); ok && (v.Sure || v.Source == forms.FromReviewer) && v.Text != "" && !strings.ContainsAny(v.Text, "@ \t") {
+		to = v.Text + "@lausd.net"
+	}
+	if to == "" {
+		return nil
+	}
+	title := "MiSiS access request form"
+	if fam := s.reg.Family(f.Reading.Family); fam != nil {
+		title = fam.Title
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "Your %s", title)
+	if f.Reading.Revision != "" {
+		fmt.Fprintf(&b, " (Rev. %s)", f.Reading.Revision)
+	}
+	b.WriteString(" could not be accepted:\n\n")
+	for _, m := range reasons {
+		fmt.Fprintf(&b, "  - %s\n", m)
+	}
+	if note = strings.TrimSpace(note); note != "" {
+		fmt.Fprintf(&b, "\nNote from ITD: %s\n", note)
+	}
+	b.WriteString("\nPlease correct the form and send it again. Forms are posted on the MiSiS website, http://misis.lausd.net\n")
+	return &store.Email{To: to, Subject: "MiSiS access request rejected", Body: b.String()}
+}
+
+// maxNote bounds a reviewer's free text.
+const maxNote = 2000
+
+// reject rejects a form for a reason the reviewer chose, with their note.
+func (s *Server) reject(w http.ResponseWriter, r *http.Request, ss *store.Session) {
+	f, _, task, _, ok := s.loadForm(w, r, ss)
+	if !ok {
+		return
+	}
+	if task == nil || task.Status != "open" {
+		http.Redirect(w, r, "/review?done=closed", http.StatusSeeOther)
+		return
+	}
+	if fmt.Sprint(task.ID) != r.PostFormValue("task") {
+		s.conflict(w, r, ss, "The form's review changed since you opened it; open it again.")
+		return
+	}
+	reason, ok := findRejectReason(r.PostFormValue("reason"))
+	note := strings.TrimSpace(r.PostFormValue("note"))
+	switch {
+	case !ok:
+		s.badRequest(w, r, ss, "Choose a reason for the rejection.")
+		return
+	case reason.Key == "other" && note == "":
+		s.badRequest(w, r, ss, "Explain the rejection in the note when the reason is Other.")
+		return
+	case len(note) > maxNote:
+		s.badRequest(w, r, ss, fmt.Sprintf("The note may have at most %d characters.", maxNote))
+		return
+	}
+	d := validate.Decision{Outcome: validate.Reject, Reasons: []validate.Reason{{
+		Code: validate.Code("reviewer." + reason.Key), Message: reason.Message,
+	}}}
+	_, err := s.st.ResolveReview(r.Context(), store.Resolution{
+		FormID: f.ID, TaskID: task.ID, By: ss.User.Name, Now: s.cfg.Now(),
+		Decision: d, Notice: s.notice(f, []string{reason.Message}, note), Note: note,
+	})
+	if s.resolveFailed(w, r, ss, err) {
+		return
+	}
+	http.Redirect(w, r, "/review?done=rejected", http.StatusSeeOther)
+}
+
+// queueView is the review queue page.
+type queueView struct {
+	Items []queueItem
+}
+
+type queueItem struct {
+	store.ReviewQueueItem
+	Why []string
+}
+
+func (s *Server) reviewQueue(w http.ResponseWriter, r *http.Request, ss *store.Session) {
+	items, err := s.st.ReviewQueue(r.Context(), s.cfg.Now())
+	if err != nil {
+		s.fail(w, r, ss, err)
+		return
+	}
+	var v queueView
+	for _, it := range items {
+		qi := queueItem{ReviewQueueItem: it}
+		for _, ri := range it.Items {
+			t := whyText(ri.Why)
+			if ri.Field == "family" || ri.Field == "revision" {
+				t = "form not identified with confidence"
+			}
+			if !contains1(qi.Why, t) {
+				qi.Why = append(qi.Why, t)
+			}
+		}
+		if it.Outcome == string(validate.Reject) {
+			qi.Why = append(qi.Why, "rules reject it")
+		}
+		v.Items = append(v.Items, qi)
+	}
+	s.render(w, r, http.StatusOK, "queue", ss, "Review queue", v)
+}
+
+// inColumnOrder puts a row's cells in the table's column order, with an
+// empty cell for a column nothing was read in.
+func inColumnOrder(rev *forms.Revision, row int, cells []fieldView, formID int64) []fieldView {
+	if rev == nil {
+		return cells
+	}
+	var cols []forms.Column
+	for _, p := range rev.Pages {
+		if p.Table != nil {
+			cols = p.Table.Columns
+			break
+		}
+	}
+	by := map[string]fieldView{}
+	for _, c := range cells {
+		by[c.Column] = c
+	}
+	out := make([]fieldView, 0, len(cols))
+	for _, c := range cols {
+		fv, ok := by[c.Name]
+		if !ok {
+			fv = fieldView{Name: forms.RowField(row, c.Name), Label: fieldLabel(rev, forms.RowField(row, c.Name)),
+				Kind: c.Kind, Column: c.Name, FormID: formID}
+		}
+		out = append(out, fv)
+		delete(by, c.Name)
+	}
+	for _, c := range cells {
+		if _, left := by[c.Column]; left {
+			out = append(out, c)
+		}
+	}
+	return out
+}
