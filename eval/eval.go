@@ -15,6 +15,7 @@ import (
 
 	"github.com/lausd/misis-intake/corpus"
 	"github.com/lausd/misis-intake/forms"
+	"github.com/lausd/misis-intake/mail"
 	"github.com/lausd/misis-intake/pipeline"
 	"github.com/lausd/misis-intake/raster"
 	"github.com/lausd/misis-intake/validate"
@@ -37,8 +38,8 @@ type Config struct {
 	// MaxAutoError is the most errors among auto-accepted values a
 	// threshold may allow (default 0.002).
 	MaxAutoError float64
-	// Attachments loads a submission's attachments; nil reads the loose
-	// files the generator wrote beside its ground truth.
+	// Attachments loads a submission's attachments; nil means Attachments
+	// (the loose files, else the message).
 	Attachments func(dir string, t *corpus.Truth) ([][]byte, error)
 }
 
@@ -90,6 +91,9 @@ type Decisions struct {
 	RetiredRejected float64 `json:"retired_rejected"`
 	// Outcomes counts "truth->machine" pairs, e.g. "accept->review".
 	Outcomes map[string]int `json:"outcomes"`
+	// ReviewCauses counts, over forms sent to review, the fields and
+	// reasons that sent them ("email: low_confidence"; table rows as "row.COLUMN").
+	ReviewCauses map[string]int `json:"review_causes"`
 }
 
 // BatchRows scores the rows of batch-removal forms.
@@ -125,7 +129,7 @@ type tally struct {
 	decisions, decRight, valid, validAccepted        int
 	falseAccepts, retired, retiredRejected           int
 	touched                                          bool
-	outcomes                                         map[string]int
+	outcomes, causes                                 map[string]int
 	rows                                             BatchRows
 	failure                                          string
 }
@@ -140,7 +144,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		cfg.MaxAutoError = 0.002
 	}
 	if cfg.Attachments == nil {
-		cfg.Attachments = LooseFiles
+		cfg.Attachments = Attachments
 	}
 	truths, err := filepath.Glob(filepath.Join(cfg.Dir, "sub-*.json"))
 	if err != nil {
@@ -169,6 +173,41 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	return merge(cfg, results, time.Since(start)), nil
 }
 
+// Attachments reads a submission's attachments from the loose files the
+// generator wrote, or, where they were left out (the committed sample),
+// from its .eml message as the mail intake reads it.
+func Attachments(dir string, t *corpus.Truth) ([][]byte, error) {
+	if files, err := LooseFiles(dir, t); err == nil {
+		return files, nil
+	}
+	return FromMessage(dir, t)
+}
+
+// FromMessage parses a submission's .eml message and returns its documents
+// in the order the ground truth lists them.
+func FromMessage(dir string, t *corpus.Truth) ([][]byte, error) {
+	raw, err := os.ReadFile(filepath.Join(dir, t.EML))
+	if err != nil {
+		return nil, fmt.Errorf("eval: %w", err)
+	}
+	m, err := mail.Parse(raw, mail.Limits{})
+	if err != nil {
+		return nil, fmt.Errorf("eval: %s: %w", t.EML, err)
+	}
+	docs := m.Documents()
+	if len(docs) != len(t.Attachments) {
+		return nil, fmt.Errorf("eval: %s carries %d documents, the truth lists %d", t.EML, len(docs), len(t.Attachments))
+	}
+	out := make([][]byte, len(docs))
+	for i, d := range docs {
+		if d.Filename != t.Attachments[i].Filename {
+			return nil, fmt.Errorf("eval: %s: document %d is %q, the truth says %q", t.EML, i+1, d.Filename, t.Attachments[i].Filename)
+		}
+		out[i] = d.Data
+	}
+	return out, nil
+}
+
 // LooseFiles reads the attachment files the generator writes beside a
 // submission's ground truth: sub-NNNN.EXT, or sub-NNNN-K.EXT when there
 // are several.
@@ -189,7 +228,7 @@ func LooseFiles(dir string, t *corpus.Truth) ([][]byte, error) {
 }
 
 func evalOne(ctx context.Context, cfg Config, path string) tally {
-	tl := tally{fields: map[string]*Score{}, outcomes: map[string]int{}}
+	tl := tally{fields: map[string]*Score{}, outcomes: map[string]int{}, causes: map[string]int{}}
 	tp, err := readTruth(path)
 	if err != nil {
 		tl.failure = err.Error()
@@ -314,6 +353,13 @@ func scoreForm(ctx context.Context, cfg Config, env validate.Env, truth *corpus.
 		machine = string(dec.Outcome)
 	}
 	tl.outcomes[ft.Decision+"->"+machine]++
+	for _, ri := range dec.Review {
+		field := ri.Field
+		if _, col, ok := forms.SplitRowField(field); ok {
+			field = "row." + col
+		}
+		tl.causes[field+": "+string(ri.Why)]++
+	}
 	codes := map[string]bool{}
 	for _, rs := range dec.Reasons {
 		codes[string(rs.Code)] = true
@@ -412,7 +458,7 @@ func merge(cfg Config, results []tally, elapsed time.Duration) *Report {
 		Elapsed:     elapsed.Round(time.Second).String(),
 	}
 	var samples []sample
-	dec := &Decisions{Outcomes: map[string]int{}}
+	dec := &Decisions{Outcomes: map[string]int{}, ReviewCauses: map[string]int{}}
 	var valid, validAccepted, retired, retiredRejected, untouched int
 	rows := &BatchRows{}
 	for _, t := range results {
@@ -451,6 +497,9 @@ func merge(cfg Config, results []tally, elapsed time.Duration) *Report {
 		}
 		for k, v := range t.outcomes {
 			dec.Outcomes[k] += v
+		}
+		for k, v := range t.causes {
+			dec.ReviewCauses[k] += v
 		}
 		rows.Count += t.rows.Count
 		rows.right += t.rows.right

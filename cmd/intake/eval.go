@@ -43,7 +43,7 @@ func runEval(ctx context.Context, args []string, stdout io.Writer) error {
 	defer eng.Close()
 	rep, err := eval.Run(ctx, eval.Config{
 		Dir: dirs[0], Reader: eng, Registry: env.Registry, Roster: env.Roster, Locations: env.Locations,
-		Parallel: *workers, Attachments: evalAttachments,
+		Parallel: *workers,
 	})
 	if err != nil {
 		return err
@@ -132,6 +132,7 @@ func printReport(w io.Writer, rep *eval.Report, mistakes int) {
 			"submissions with no person %.2f%%; false accepts %d; retired revisions rejected %.2f%%\n",
 			100*d.Accuracy, d.Count, 100*d.STPRate, 100*d.NoTouchRate, d.FalseAccepts, 100*d.RetiredRejected)
 		fmt.Fprintf(w, "outcomes (truth->machine): %v\n", d.Outcomes)
+		fmt.Fprintf(w, "what sent forms to review: %v\n", d.ReviewCauses)
 	}
 	if b := rep.BatchRows; b != nil {
 		fmt.Fprintf(w, "batch rows: %d, %.2f%% right, %.2f%% auto, %.2f%% errors among auto, %d wrong-person removals\n",
