@@ -155,7 +155,7 @@ func (s *Server) funcs() template.FuncMap {
 			}
 			return t.UTC().Format("01/02/2006")
 		},
-		"pt": func(f float64) string { return fmt.Sprintf("%.1f", f) },
+		"pt":   func(f float64) string { return fmt.Sprintf("%.1f", f) },
 		"join": strings.Join,
 		"familyTitle": func(id string) string {
 			if f := s.reg.Family(id); f != nil {

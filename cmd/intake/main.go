@@ -37,7 +37,8 @@ var commands = map[string]command{
 	"ingest":    {"feed local .eml, PDF, TIFF, JPEG or PNG files into the pipeline", runIngest},
 	"retry":     {"list items parked as failed, or queue them again (retry KIND/ID)", runRetry},
 	"queue":     {"work the provisioning queue (queue list|claim|done)", runQueue},
-	"serve":     {"serve the provisioning queue as a JSON HTTP API", runServe},
+	"serve":     {"serve the review web UI (--api-addr: also the JSON queue API)", runServeUI},
+	"users":     {"add or list the accounts of the review web UI (users add NAME --role ROLE)", runUsers},
 	"export":    {"print every message and what became of it, as JSON", runExport},
 }
 
