@@ -35,6 +35,10 @@ type PollerConfig struct {
 	// checks the connection with NOOP and looks at the mailbox again. Zero
 	// means 10 minutes.
 	IdleRestart time.Duration
+	// RetryInterval is how soon messages a pass had to leave (the Sink
+	// failed) are tried again when no new mail comes first. Zero means
+	// 1 minute.
+	RetryInterval time.Duration
 	// CommandTimeout bounds each command but fetching a body: a server that
 	// does not answer in time is taken for a dead connection. Zero means
 	// 1 minute.
@@ -59,6 +63,9 @@ func (c PollerConfig) withDefaults() PollerConfig {
 	}
 	if c.IdleRestart <= 0 {
 		c.IdleRestart = 10 * time.Minute
+	}
+	if c.RetryInterval <= 0 {
+		c.RetryInterval = time.Minute
 	}
 	if c.CommandTimeout <= 0 {
 		c.CommandTimeout = time.Minute
@@ -169,7 +176,7 @@ func (p *Poller) session(ctx context.Context, watch bool) error {
 			}
 			return nil
 		}
-		if err := s.wait(ctx); err != nil {
+		if err := s.wait(ctx, left > 0); err != nil {
 			return err
 		}
 	}
@@ -502,16 +509,21 @@ func keyword(code string) string {
 
 // wait returns when new mail may have arrived: at once when a notice is
 // pending, else after an IDLE ends (new mail, IdleRestart elapsed and a NOOP
-// answered) or, without IDLE, after PollInterval.
-func (s *conn) wait(ctx context.Context) error {
+// answered) or, without IDLE, after PollInterval. With retry set (messages
+// were left), it waits no longer than RetryInterval.
+func (s *conn) wait(ctx context.Context, retry bool) error {
 	cfg := s.p.cfg
 	select {
 	case <-s.newMail:
 		return nil
 	default:
 	}
+	pollEvery, idleFor := cfg.PollInterval, cfg.IdleRestart
+	if retry {
+		pollEvery, idleFor = min(pollEvery, cfg.RetryInterval), min(idleFor, cfg.RetryInterval)
+	}
 	if !s.c.Caps().Has(imap.CapIdle) {
-		t := time.NewTimer(cfg.PollInterval)
+		t := time.NewTimer(pollEvery)
 		defer t.Stop()
 		select {
 		case <-ctx.Done():
@@ -530,7 +542,7 @@ func (s *conn) wait(ctx context.Context) error {
 	}); err != nil {
 		return err
 	}
-	t := time.NewTimer(cfg.IdleRestart)
+	t := time.NewTimer(idleFor)
 	defer t.Stop()
 	restart := false
 	select {

@@ -417,3 +417,34 @@ func TestKeyword(t *testing.T) {
 		}
 	}
 }
+
+// TestPollerRetriesLeftMessages: a message the Sink could not take is
+// tried again after RetryInterval, without new mail to trigger it.
+func TestPollerRetriesLeftMessages(t *testing.T) {
+	ts := startIMAP(t, imapTestOptions{})
+	ts.deliver(t, "INBOX", formMessage("retry@lausd.net"))
+	sink := newMemSink()
+	failures := 0
+	sink.fail = func(Incoming) error {
+		if failures < 2 {
+			failures++
+			return errors.New("database restarting")
+		}
+		return nil
+	}
+	srv := imapURL(t, "imap", ts.addr, "INBOX", "")
+	p := newTestPoller(t, srv, sink, func(c *PollerConfig) {
+		c.IdleRestart = time.Hour
+		c.PollInterval = time.Hour
+		c.RetryInterval = 50 * time.Millisecond
+	})
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go p.Run(ctx)
+	eventually(t, "the retried message", func() bool { return ts.count(t, "Processed") == 1 })
+	sink.mu.Lock()
+	defer sink.mu.Unlock()
+	if failures != 2 {
+		t.Errorf("%d failures before success, want 2", failures)
+	}
+}
