@@ -96,6 +96,10 @@ type Field struct {
 	Suffix string `json:"suffix,omitempty"`
 	// Optional fields may be left blank.
 	Optional bool `json:"optional,omitempty"`
+	// Presence marks a field whose text nothing is decided from: the form
+	// needs it filled in (or, in the ITD block, left empty), so a confident
+	// judgement that it holds writing, or none, is enough for the rules.
+	Presence bool `json:"presence,omitempty"`
 	// Box is where the value is written. For text it is the space above
 	// the printed rule; for a mark the small square; for a signature the
 	// space above the signature line.

@@ -23,6 +23,11 @@ type Value struct {
 	Text string `json:"value"`
 	// Confidence in [0,1] that Text is right.
 	Confidence float64 `json:"confidence"`
+	// Present is the confidence in [0,1] that something is written in the
+	// field, whatever it says, judged from the ink apart from reading it;
+	// 1 - Present is the confidence that the field is blank. Zero when the
+	// reader did not judge it.
+	Present float64 `json:"present"`
 	// Page is the 1-based page of the document the value was read from and
 	// Box where on that page, in template points.
 	Page   int    `json:"page"`

@@ -147,6 +147,31 @@ func (j *judge) get(name string) (string, bool) {
 	return "", false
 }
 
+// presenceSure is the least forms.Value.Present at which writing in a
+// field is taken as known, whatever the text says.
+const presenceSure = 0.95
+
+// filled reports whether a field holds writing and whether that is known.
+// A usable value tells by its text. For a field whose text nothing is
+// decided from (forms.Field.Presence), confident ink is enough when the
+// text itself is unsure. Anything else goes to review through get.
+func (j *judge) filled(name string) (filled, ok bool) {
+	v, read := j.reading.Values[name]
+	if f := j.rev.Field(name); f != nil && f.Presence && read && !usable(v) && v.Present >= presenceSure {
+		return true, true
+	}
+	text, ok := j.get(name)
+	return text != "", ok
+}
+
+// confirmedBy reports whether a value the machine was unsure of is
+// nevertheless settled because it matches what another source holds (the
+// HR roster's name, a title from the allowed list) within OCR noise.
+func (j *judge) confirmedBy(name string, match func(string) bool) bool {
+	v, read := j.reading.Values[name]
+	return read && !usable(v) && strings.TrimSpace(v.Text) != "" && match(v.Text)
+}
+
 // byReviewer reports whether a reviewer set the field's value.
 func (j *judge) byReviewer(name string) bool {
 	return j.reading.Values[name].Source == forms.FromReviewer

@@ -599,6 +599,63 @@ var accessCases = []decideCase{
 		outcome: Review, review: []string{"employee_number low_confidence"},
 	},
 	{
+		name: "unsure text of a presence field with confident ink counts as filled in",
+		form: func(reg *forms.Registry) form {
+			return mirror(reg).set("phone", "2l3-555-O147").unsure("phone").inked("phone", 0.99).
+				set("school_name", "Roosevlt Hgh").unsure("school_name").inked("school_name", 0.96)
+		},
+		outcome: Accept,
+	},
+	{
+		name: "unsure presence field with doubtful ink goes to review",
+		form: func(reg *forms.Registry) form {
+			return mirror(reg).set("phone", "2").unsure("phone").inked("phone", 0.6)
+		},
+		outcome: Review, review: []string{"phone low_confidence"},
+	},
+	{
+		name: "unsure value of a field whose text is judged is reviewed however sure its ink",
+		form: func(reg *forms.Registry) form {
+			return mirror(reg).set("email", "maria.garcia").unsure("email").inked("email", 0.99)
+		},
+		outcome: Review, review: []string{"email low_confidence"},
+	},
+	{
+		name: "confident ink in the ITD block rejects though its text is unsure",
+		form: func(reg *forms.Registry) form {
+			return mirror(reg).set("itd_misis", "J?").unsure("itd_misis").inked("itd_misis", 0.98)
+		},
+		outcome: Reject, reasons: []Code{CodeITDBlockFilled},
+	},
+	{
+		name: "an unsure name the roster matches within OCR noise is settled",
+		form: func(reg *forms.Registry) form {
+			return mirror(reg).set("first_name", "MAR1A").unsure("first_name").set("last_name", "Garcai").unsure("last_name")
+		},
+		outcome: Accept,
+	},
+	{
+		name: "an unsure name the roster does not match is reviewed",
+		form: func(reg *forms.Registry) form {
+			return mirror(reg).set("last_name", "Hernandez").unsure("last_name")
+		},
+		outcome: Review, review: []string{"last_name low_confidence"},
+	},
+	{
+		name: "an unsure read of an allowed administrator title is settled",
+		form: func(reg *forms.Registry) form {
+			return mirror(reg).set("admin_title", "Asistant Princpal").unsure("admin_title")
+		},
+		outcome: Accept,
+	},
+	{
+		name: "an unsure administrator title outside the list is reviewed, not rejected",
+		form: func(reg *forms.Registry) form {
+			return mirror(reg).set("admin_title", "Office Manager").unsure("admin_title")
+		},
+		outcome: Review, review: []string{"admin_title low_confidence"},
+	},
+	{
 		name:    "unsure blank field goes to review, not rejected as required",
 		form:    func(reg *forms.Registry) form { return mirror(reg).set("title", "").unsure("title") },
 		outcome: Review, review: []string{"title low_confidence"},

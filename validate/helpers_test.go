@@ -79,13 +79,21 @@ func layout(fields []forms.Field) []forms.Field {
 
 // accessFields are the fields of an access form revision, as the contract
 // names them.
+// presenceFields are the fields whose text nothing is decided from, as
+// the real definitions mark them.
+var presenceFields = map[string]bool{
+	"middle_initial": true, "title": true, "phone": true, "phone_ext": true, "school_name": true,
+	"admin_name": true, "notify_name": true, "notify_title": true,
+}
+
 func accessFields(roles []string, admin string) []forms.Field {
 	var fs []forms.Field
 	for _, r := range roles {
 		fs = append(fs, forms.Field{Name: "role." + slug(r), Kind: forms.KindMark, Role: r})
 	}
 	add := func(name string, kind forms.Kind, label string, optional bool, group string) {
-		fs = append(fs, forms.Field{Name: name, Kind: kind, Label: label, Optional: optional, Group: group})
+		fs = append(fs, forms.Field{Name: name, Kind: kind, Label: label, Optional: optional, Group: group,
+			Presence: presenceFields[name] || group == "itd"})
 	}
 	add("request_date", forms.KindDate, "Request Date:", false, "")
 	add("first_name", forms.KindText, "Name (First)", false, "")
@@ -202,6 +210,14 @@ func newForm(family, stamp string) form {
 
 func (f form) set(name, text string) form {
 	f.Values[name] = forms.Value{Text: text, Confidence: 0.95, Page: 1, Source: forms.FromEngine, Sure: true}
+	return f
+}
+
+// inked marks an unsure value as one whose ink the engine is sure of.
+func (f form) inked(name string, present float64) form {
+	v := f.Values[name]
+	v.Present = present
+	f.Values[name] = v
 	return f
 }
 

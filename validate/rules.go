@@ -51,8 +51,8 @@ func (j *judge) ruleRequired(include func(*forms.Field) bool) {
 		if !include(f) || f.Group == "itd" || f.Kind == forms.KindSignature || (f.Kind == forms.KindMark && f.Group == "") {
 			continue
 		}
-		text, ok := j.get(f.Name)
-		if !ok || text != "" || f.Optional || f.Group == "notify" || j.signatureMissingFor(f.Name) {
+		filled, ok := j.filled(f.Name)
+		if !ok || filled || f.Optional || f.Group == "notify" || j.signatureMissingFor(f.Name) {
 			continue
 		}
 		j.reject(CodeFieldRequired, f.Name,
@@ -86,8 +86,11 @@ func (j *judge) ruleITDBlock() {
 		if f.Group != "itd" {
 			continue
 		}
-		text, ok := j.get(f.Name)
-		if !ok || text == "" || (f.Kind == forms.KindSignature && text == forms.Unsigned) {
+		if f.Kind == forms.KindSignature {
+			if text, ok := j.get(f.Name); !ok || signatureAbsent(text) {
+				continue
+			}
+		} else if filled, ok := j.filled(f.Name); !ok || !filled {
 			continue
 		}
 		if first == "" {
@@ -221,6 +224,9 @@ func (j *judge) ruleAdminTitle() {
 	name := j.fam.AdminTitleField
 	if len(j.fam.AdminTitles) == 0 || name == "" || j.rev.Field(name) == nil {
 		return
+	}
+	if j.confirmedBy(name, func(s string) bool { return TitleAllowed(s, j.fam.AdminTitles) }) {
+		return // an unsure read of an allowed title is that title
 	}
 	text, ok := j.get(name)
 	if !ok || text == "" || TitleAllowed(text, j.fam.AdminTitles) {
@@ -400,6 +406,9 @@ func (j *judge) ruleEmployeeAt(numberField, firstField, lastField string, adding
 		}
 	}
 	for _, c := range []struct{ field, want string }{{firstField, e.FirstName}, {lastField, e.LastName}} {
+		if j.confirmedBy(c.field, func(s string) bool { return NamesMatch(s, c.want) }) {
+			continue // the roster settles a name the engine was unsure of
+		}
 		text, ok := j.get(c.field)
 		if !ok || text == "" || j.byReviewer(c.field) || NamesMatch(text, c.want) {
 			continue
