@@ -51,6 +51,9 @@ func (j *judge) ruleRequired(include func(*forms.Field) bool) {
 		if !include(f) || f.Group == "itd" || f.Kind == forms.KindSignature || (f.Kind == forms.KindMark && f.Group == "") {
 			continue
 		}
+		if v, read := j.reading.Values[f.Name]; read && !f.Presence && !usable(v) && strings.TrimSpace(v.Text) != "" {
+			continue // written but unsure: the rule that judges its text sends it to review, or settles it
+		}
 		filled, ok := j.filled(f.Name)
 		if !ok || filled || f.Optional || f.Group == "notify" || j.signatureMissingFor(f.Name) {
 			continue
