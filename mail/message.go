@@ -184,7 +184,7 @@ func Parse(raw []byte, lim Limits) (*Message, error) {
 		return m, &ParseError{Reason: "the message header is damaged and cannot be read", Err: ErrMalformed}
 	}
 	w := &walker{lim: lim, msg: m}
-	if err := w.entity(h, br, "", 0, true, false); err != nil {
+	if err := w.entity(h, br, "", 0, true, ""); err != nil {
 		return m, err
 	}
 	if len(m.Documents()) == 0 {
@@ -268,7 +268,7 @@ func join(parent string, n int) string {
 // entity reads one entity: the message itself or a forwarded message
 // (isMessage), or a part. path is the part number ("" for the message);
 // depth counts the containers above it.
-func (w *walker) entity(h textproto.Header, body io.Reader, partPath string, depth int, isMessage, inRelated bool) error {
+func (w *walker) entity(h textproto.Header, body io.Reader, partPath string, depth int, isMessage bool, parent string) error {
 	w.parts++
 	if w.parts > w.lim.Parts {
 		return &ParseError{Reason: fmt.Sprintf("message has more than %d MIME parts", w.lim.Parts), Err: ErrTooComplex}
@@ -277,6 +277,9 @@ func (w *walker) entity(h textproto.Header, body io.Reader, partPath string, dep
 		return &ParseError{Reason: fmt.Sprintf("message is nested more than %d levels deep", w.lim.Depth), Err: ErrTooComplex}
 	}
 	mediaType, ctParams := headerParams(h.Get("Content-Type"))
+	if mediaType == "" && parent == "multipart/digest" {
+		mediaType = "message/rfc822" // RFC 2046 5.1.5: a digest's default
+	}
 	if _, ok := ctParams["boundary"]; strings.HasPrefix(mediaType, "multipart/") && ok && ctParams["boundary"] != "" {
 		return w.multipart(mediaType, ctParams["boundary"], body, partPath, depth, isMessage)
 	}
@@ -284,15 +287,14 @@ func (w *walker) entity(h textproto.Header, body io.Reader, partPath string, dep
 	if isMessage {
 		leafPath = join(partPath, 1)
 	}
-	if mediaType == "message/rfc822" || mediaType == "message/global" {
+	if mediaType == "message/rfc822" || mediaType == "message/global" || savedMessage(h, mediaType, ctParams) {
 		return w.forwarded(h, body, leafPath, depth)
 	}
-	return w.leaf(h, mediaType, ctParams, body, leafPath, inRelated)
+	return w.leaf(h, mediaType, ctParams, body, leafPath, parent == "multipart/related")
 }
 
 func (w *walker) multipart(mediaType, boundary string, body io.Reader, partPath string, depth int, isMessage bool) error {
 	mr := textproto.NewMultipartReader(body, boundary)
-	related := mediaType == "multipart/related"
 	for n := 1; ; n++ {
 		p, err := mr.NextPart()
 		if err == io.EOF {
@@ -305,7 +307,7 @@ func (w *walker) multipart(mediaType, boundary string, body io.Reader, partPath 
 			}
 			return nil
 		}
-		if err := w.entity(p.Header, p, join(partPath, n), depth+1, false, related); err != nil {
+		if err := w.entity(p.Header, p, join(partPath, n), depth+1, false, mediaType); err != nil {
 			return err
 		}
 	}
@@ -326,7 +328,23 @@ func (w *walker) forwarded(h textproto.Header, body io.Reader, partPath string, 
 		return nil
 	}
 	// The forwarded message's own parts are numbered under this part.
-	return w.entity(inner, br, partPath, depth+1, true, false)
+	return w.entity(inner, br, partPath, depth+1, true, "")
+}
+
+// savedMessage reports whether a part is a message saved as a .eml file
+// and attached without the message/rfc822 type some clients forget.
+func savedMessage(h textproto.Header, mediaType string, ctParams map[string]string) bool {
+	switch mediaType {
+	case "", "application/octet-stream", "text/plain", "application/x-eml":
+	default:
+		return false
+	}
+	_, dParams := headerParams(h.Get("Content-Disposition"))
+	name := dParams["filename"]
+	if name == "" {
+		name = ctParams["name"]
+	}
+	return strings.EqualFold(path.Ext(cleanFilename(name)), ".eml")
 }
 
 // sniffBytes is how much of a part is read to recognise a document: Adobe

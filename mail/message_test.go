@@ -126,6 +126,27 @@ func TestParseShapes(t *testing.T) {
 			want: []wantAtt{{"attachment-1-1.pdf", TypePDF, "1.1", "application/pdf", testPDF}},
 		},
 		{
+			name: "forwarded as a .eml file with a generic type",
+			raw: msg("From: a@lausd.net", "Message-ID: <outer@x>", `Content-Type: multipart/mixed; boundary="f"`, "",
+				"--f", "Content-Type: text/plain", "", "See the attached message.", "",
+				"--f", "Content-Type: application/octet-stream; name=\"Fax received.eml\"", "Content-Disposition: attachment; filename=\"Fax received.eml\"",
+				"Content-Transfer-Encoding: base64", "", b64(msg(hdr, "Content-Type: application/pdf; name=inner.pdf", "Content-Transfer-Encoding: base64", "", "{{pdf}}")), "--f--", ""),
+			want:    []wantAtt{{"inner.pdf", TypePDF, "2.1", "application/pdf", testPDF}},
+			noProbs: true,
+			id:      "outer@x",
+		},
+		{
+			name: "multipart/digest parts default to messages",
+			raw: msg("From: a@lausd.net", `Content-Type: multipart/digest; boundary="d"`, "",
+				"--d", "", hdr, "Content-Type: image/tiff; name=one.tif", "Content-Transfer-Encoding: base64", "", "{{tiff}}",
+				"--d", "", hdr, "Content-Type: application/pdf; name=two.pdf", "Content-Transfer-Encoding: base64", "", "{{pdf}}--d--", ""),
+			want: []wantAtt{
+				{"one.tif", TypeTIFF, "1.1", "image/tiff", testTIFF},
+				{"two.pdf", TypePDF, "2.1", "application/pdf", testPDF},
+			},
+			noProbs: true,
+		},
+		{
 			name: "RFC 2231 UTF-8 filename",
 			raw: msg(hdr, `Content-Type: multipart/mixed; boundary="b"`, "",
 				"--b", "Content-Type: application/pdf", "Content-Disposition: attachment; filename*=UTF-8''Solicitud%20de%20acceso%20%C3%B1.pdf",

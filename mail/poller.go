@@ -154,8 +154,9 @@ func (p *Poller) Drain(ctx context.Context) error {
 	return p.session(ctx, false)
 }
 
-// errMessagesLeft reports messages a pass could not take in.
-var errMessagesLeft = errors.New("mail: some messages could not be taken in and stay in the mailbox")
+// ErrMessagesLeft is returned by Drain when some messages could not be
+// committed; they stay in the mailbox for the next run.
+var ErrMessagesLeft = errors.New("mail: some messages could not be taken in and stay in the mailbox")
 
 // session connects, takes in the mailbox, and, when watch is set, keeps
 // waiting for new mail until ctx is cancelled or the connection fails.
@@ -172,7 +173,7 @@ func (p *Poller) session(ctx context.Context, watch bool) error {
 		}
 		if !watch {
 			if left > 0 {
-				return fmt.Errorf("%w (%d)", errMessagesLeft, left)
+				return fmt.Errorf("%w (%d)", ErrMessagesLeft, left)
 			}
 			return nil
 		}

@@ -104,8 +104,8 @@ func TestPollerSinkFailureLeavesMessage(t *testing.T) {
 	srv := imapURL(t, "imap", ts.addr, "INBOX", "")
 	p := newTestPoller(t, srv, sink, nil)
 	err := p.Drain(context.Background())
-	if !errors.Is(err, errMessagesLeft) {
-		t.Fatalf("Drain error = %v, want errMessagesLeft", err)
+	if !errors.Is(err, ErrMessagesLeft) {
+		t.Fatalf("Drain error = %v, want ErrMessagesLeft", err)
 	}
 	left := ts.contents(t, "INBOX")
 	if len(left) != 1 || !bytes.Contains(left[0].raw, []byte("form.2@lausd.net")) {
@@ -165,7 +165,7 @@ func TestPollerDuplicates(t *testing.T) {
 	sink.crash = func(in Incoming) bool { return in.MessageID == "crash@lausd.net" }
 	srv := imapURL(t, "imap", ts.addr, "INBOX", "")
 	p := newTestPoller(t, srv, sink, nil)
-	if err := p.Drain(context.Background()); !errors.Is(err, errMessagesLeft) {
+	if err := p.Drain(context.Background()); !errors.Is(err, ErrMessagesLeft) {
 		t.Fatalf("Drain = %v, want the crashed message left", err)
 	}
 	sink.mu.Lock()
@@ -251,7 +251,7 @@ func TestPollerWithoutMove(t *testing.T) {
 			}
 			srv := imapURL(t, "imap", ts.addr, "INBOX", "")
 			err := newTestPoller(t, srv, sink, nil).Drain(context.Background())
-			if !errors.Is(err, errMessagesLeft) {
+			if !errors.Is(err, ErrMessagesLeft) {
 				t.Fatalf("Drain = %v", err)
 			}
 			p := ts.contents(t, "Processed")
