@@ -49,10 +49,15 @@ func StableMessageID(kind, key, domain string) string {
 	return "intake." + kind + "." + hex.EncodeToString(sum[:12]) + "@" + domain
 }
 
-// ErrBadMessage is wrapped by Send's errors about the message itself (no
-// recipient, an unreadable address, no Message-ID): sending it again will
-// not help.
-var ErrBadMessage = errors.New("mail: outgoing message cannot be sent")
+// Errors Send wraps when sending the same message again will not help.
+var (
+	// ErrBadMessage: the message itself is wrong (no recipient, an
+	// unreadable address, no Message-ID).
+	ErrBadMessage = errors.New("mail: outgoing message cannot be sent")
+	// ErrRejected: the server refused it for good (a 5xx reply, such as an
+	// unknown recipient).
+	ErrRejected = errors.New("mail: outgoing message rejected by the server")
+)
 
 // Bytes writes the message in RFC 5322 form, as quoted-printable UTF-8
 // text, with the headers that tell auto-responders not to answer.
@@ -183,8 +188,9 @@ func NewSender(cfg SenderConfig) (*Sender, error) {
 
 // Send delivers msg to the SMTP server: connect (implicit TLS, STARTTLS
 // or loopback plain text), log in when the URL has a user, MAIL, RCPT for
-// every To and Cc, DATA. An error wrapping ErrBadMessage is permanent; any
-// other may succeed when retried, and a retry carries the same Message-ID.
+// every To and Cc, DATA. An error wrapping ErrBadMessage or ErrRejected is
+// permanent; any other may succeed when retried, and a retry carries the
+// same Message-ID.
 func (s *Sender) Send(ctx context.Context, msg OutgoingMessage) error {
 	if msg.From == "" {
 		msg.From = s.from.String()
@@ -221,6 +227,10 @@ func (s *Sender) Send(ctx context.Context, msg OutgoingMessage) error {
 	if err := c.SendMail(envelopeFrom.Address, rcpts, bytes.NewReader(raw)); err != nil {
 		if ctx.Err() != nil {
 			err = ctx.Err()
+		}
+		var se *smtp.SMTPError
+		if errors.As(err, &se) && se.Code >= 500 {
+			return fmt.Errorf("send %s: %w: %w", msg.MessageID, ErrRejected, err)
 		}
 		return fmt.Errorf("send %s: %w", msg.MessageID, err)
 	}

@@ -123,6 +123,12 @@ func (s *smtpSession) Mail(from string, _ *smtp.MailOptions) error {
 }
 
 func (s *smtpSession) Rcpt(to string, _ *smtp.RcptOptions) error {
+	if strings.HasPrefix(to, "nobody") {
+		return &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 1, 1}, Message: "no such user"}
+	}
+	if strings.HasPrefix(to, "busy") {
+		return &smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 3, 0}, Message: "try again later"}
+	}
 	s.cur.rcpts = append(s.cur.rcpts, to)
 	return nil
 }
@@ -295,6 +301,19 @@ func TestSendFailures(t *testing.T) {
 	}
 	if n := len(st.received()); n != 0 {
 		t.Errorf("server received %d messages", n)
+	}
+
+	right, _ := ParseSMTPURL("smtp://notify:p%40ss%20word@" + st.addr)
+	snd, _ = NewSender(SenderConfig{Server: right, From: "misis-access@lausd.net"})
+	unknown := testOutgoing()
+	unknown.To = []string{"nobody@lausd.net"}
+	if err := snd.Send(context.Background(), unknown); !errors.Is(err, ErrRejected) {
+		t.Errorf("Send to an unknown user = %v, want ErrRejected", err)
+	}
+	busy := testOutgoing()
+	busy.To = []string{"busy@lausd.net"}
+	if err := snd.Send(context.Background(), busy); err == nil || errors.Is(err, ErrRejected) || errors.Is(err, ErrBadMessage) {
+		t.Errorf("Send on a 451 = %v, want a temporary error", err)
 	}
 
 	// A server that accepts the connection and never speaks: Send ends
