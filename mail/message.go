@@ -464,19 +464,40 @@ func transferDecoder(enc string, r io.Reader) (io.Reader, bool) {
 }
 
 // base64Cleaner drops what senders put between base64 characters (spaces,
-// tabs, line breaks, stray punctuation), keeping '=' so padding still ends
-// the data.
-type base64Cleaner struct{ r io.Reader }
+// tabs, line breaks, stray punctuation) and ends the data after its padding,
+// so text a gateway appends after the last line does not spoil it.
+type base64Cleaner struct {
+	r      io.Reader
+	padded bool // a '=' was seen
+	done   bool
+}
 
 func (c *base64Cleaner) Read(p []byte) (int, error) {
 	for {
+		if c.done {
+			return 0, io.EOF
+		}
 		n, err := c.r.Read(p)
 		k := 0
 		for _, b := range p[:n] {
-			if b >= 'A' && b <= 'Z' || b >= 'a' && b <= 'z' || b >= '0' && b <= '9' || b == '+' || b == '/' || b == '=' {
-				p[k] = b
-				k++
+			switch {
+			case b == '=':
+				c.padded = true
+			case b >= 'A' && b <= 'Z' || b >= 'a' && b <= 'z' || b >= '0' && b <= '9' || b == '+' || b == '/':
+				if c.padded {
+					c.done = true
+				}
+			default:
+				continue
 			}
+			if c.done {
+				break
+			}
+			p[k] = b
+			k++
+		}
+		if c.done {
+			return k, io.EOF
 		}
 		if k > 0 || err != nil {
 			return k, err

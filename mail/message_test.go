@@ -286,6 +286,13 @@ func TestParseShapes(t *testing.T) {
 			problems: []string{`"broken.pdf" is labelled as a PDF but its content is not one`, NoAttachmentReason},
 		},
 		{
+			name: "text after the base64 padding is ignored",
+			raw: msg(hdr, `Content-Type: multipart/mixed; boundary="b"`, "",
+				"--b", "Content-Type: image/tiff; name=pad.tif", "Content-Transfer-Encoding: base64", "", "{{tiff}}", "Sent by RightFax 10.6", "--b--", ""),
+			want:    []wantAtt{{"pad.tif", TypeTIFF, "1", "image/tiff", testTIFF}},
+			noProbs: true,
+		},
+		{
 			name: "missing closing boundary keeps the attachment",
 			raw: msg(hdr, `Content-Type: multipart/mixed; boundary="b"`, "",
 				"--b", "Content-Type: application/pdf; name=cut.pdf", "Content-Transfer-Encoding: base64", "", "{{pdf}}"),
