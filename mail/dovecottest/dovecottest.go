@@ -26,6 +26,9 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/emersion/go-imap/v2"
+	"github.com/emersion/go-imap/v2/imapclient"
 )
 
 // Server is a running Dovecot.
@@ -216,6 +219,32 @@ func (s *Server) Deliver(t testing.TB, raw []byte) {
 	if err := os.Rename(tmp, filepath.Join(s.Maildir, "new", name)); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// Count returns how many messages a mailbox holds, asked over IMAP; 0 when
+// the mailbox does not exist yet.
+func (s *Server) Count(t testing.TB, mailbox string) uint32 {
+	t.Helper()
+	c, err := imapclient.DialInsecure(s.Addr, nil)
+	if err != nil {
+		t.Fatalf("dovecottest: %v", err)
+	}
+	defer c.Close()
+	if err := c.Login(s.User, s.Password).Wait(); err != nil {
+		t.Fatalf("dovecottest: login: %v", err)
+	}
+	listed, err := c.List("", mailbox, nil).Collect()
+	if err != nil {
+		t.Fatalf("dovecottest: list %s: %v", mailbox, err)
+	}
+	if len(listed) == 0 {
+		return 0
+	}
+	st, err := c.Status(mailbox, &imap.StatusOptions{NumMessages: true}).Wait()
+	if err != nil {
+		t.Fatalf("dovecottest: status %s: %v", mailbox, err)
+	}
+	return *st.NumMessages
 }
 
 // waitGreeting dials until the server says "* OK", it exits, or the time

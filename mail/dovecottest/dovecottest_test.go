@@ -37,6 +37,12 @@ func TestDeliverAndFetch(t *testing.T) {
 	if len(msgs) != 1 || !bytes.Equal(msgs[0].BodySection[0].Bytes, raw) {
 		t.Errorf("fetched %q, want the delivered message", msgs[0].BodySection[0].Bytes)
 	}
+	if n := s.Count(t, "INBOX"); n != 1 {
+		t.Errorf("Count(INBOX) = %d, want 1", n)
+	}
+	if n := s.Count(t, "Nowhere"); n != 0 {
+		t.Errorf("Count(Nowhere) = %d, want 0", n)
+	}
 	other, err := imapclient.DialInsecure(s.Addr, nil)
 	if err != nil {
 		t.Fatal(err)
