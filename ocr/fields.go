@@ -72,6 +72,9 @@ func (e *Engine) readText(t *tess, r region, f *forms.Field, thr uint8) (read, e
 		return read{"", 0.05}, nil
 	}
 	rd := normalise(f, raw, conf)
+	if f.Kind == forms.KindDigits || f.Kind == forms.KindDate {
+		return e.checkGlyphs(rd, k, r, f)
+	}
 	if rd.conf < verifyAbove {
 		return rd, nil
 	}
@@ -85,6 +88,27 @@ func (e *Engine) readText(t *tess, r region, f *forms.Field, thr uint8) (read, e
 	rd2 := normalise(f, raw2, conf2)
 	if !strings.EqualFold(rd.text, rd2.text) {
 		rd.conf = math.Min(rd.conf, 0.5)
+	}
+	return rd, nil
+}
+
+// checkGlyphs reads digits and dates a second way, character by
+// character, and weighs Tesseract's reading by whether the two agree.
+func (e *Engine) checkGlyphs(rd read, k inkOf, r region, f *forms.Field) (read, error) {
+	g, share, err := readGlyphs(k, r)
+	if err != nil {
+		return read{}, err
+	}
+	// The same form checks apply to the second reading: a factor below 1
+	// when it is not what the field holds.
+	second := normalise(f, g, 1)
+	if second.text == rd.text && rd.text != "" {
+		rd.conf = math.Max(rd.conf, (0.9+0.09*share)*second.conf)
+		return rd, nil
+	}
+	if share >= 0.5 {
+		// A confident second reading of as many characters disagrees.
+		rd.conf = math.Min(rd.conf, 0.6)
 	}
 	return rd, nil
 }
@@ -186,6 +210,8 @@ func digitsWant(f *forms.Field) (lo, hi int) {
 
 var phoneRE = regexp.MustCompile(`^\(?\d{3}\)?[- ]?\d{3}-?\d{4}$`)
 
+var digitsOnlyRE = regexp.MustCompile(`\D`)
+
 var dateRE = regexp.MustCompile(`^(\d{1,2})/(\d{1,2})/(\d{2}|\d{4})$`)
 
 // reasons are the batch-removal reasons as printed on the form.
@@ -222,7 +248,14 @@ func normalise(f *forms.Field, raw string, conf float64) read {
 		s := strings.ReplaceAll(raw, " ", "")
 		m := dateRE.FindStringSubmatch(s)
 		if m == nil {
-			return read{s, conf * 0.3}
+			// Slashes are the strokes Tesseract loses first: eight digits
+			// in a date field are still MM DD YYYY, less surely.
+			d := digitsOnlyRE.ReplaceAllString(s, "")
+			if len(d) != 8 {
+				return read{s, conf * 0.3}
+			}
+			m = []string{s, d[0:2], d[2:4], d[4:8]}
+			conf *= 0.6
 		}
 		y := m[3]
 		if len(y) == 2 {
@@ -235,7 +268,7 @@ func normalise(f *forms.Field, raw string, conf float64) read {
 		if err != nil {
 			return read{v, conf * 0.3}
 		}
-		if d.Year() < 2000 || d.Year() > time.Now().Year()+1 {
+		if now := time.Now().Year(); d.Year() < now-5 || d.Year() > now+1 {
 			// A real date, but not one anyone writes on this form now: most
 			// likely a misread digit.
 			conf *= 0.5
@@ -248,6 +281,9 @@ func normalise(f *forms.Field, raw string, conf float64) read {
 		return read{s, conf}
 	}
 	s := strings.Join(strings.Fields(raw), " ")
+	// A dot or comma after the last word is a speck or a habit, not part of
+	// a name or a title.
+	s = strings.TrimRight(s, ".,")
 	if f.Column == "reason" {
 		best, score := "", 0.0
 		for _, r := range reasons {
