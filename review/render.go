@@ -178,7 +178,7 @@ func (s *Server) funcs() template.FuncMap {
 func humanAge(d time.Duration) string {
 	switch {
 	case d < time.Minute:
-		return "just now"
+		return "under a minute"
 	case d < time.Hour:
 		return plural(int(d/time.Minute), "minute")
 	case d < 48*time.Hour:

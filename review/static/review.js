@@ -30,6 +30,11 @@
         next.focus();
         if (next.select) { next.select(); }
       });
+      // Enter must never submit the form by itself: browsers submit on
+      // the key's character when its keydown was not the one cancelled.
+      el.addEventListener("keypress", function (e) {
+        if (e.key === "Enter" && !e.ctrlKey && !e.metaKey) { e.preventDefault(); }
+      });
       el.addEventListener("focus", function () { light(el.dataset.field, true); });
       el.addEventListener("blur", function () { light(el.dataset.field, false); });
     });
