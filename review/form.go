@@ -265,7 +265,7 @@ func (s *Server) buildView(f store.FormToDecide, src store.FormSource, task *sto
 		fv.Flagged = len(fv.Why) > 0
 		fv.Options = kindOptions(fv.Kind)
 		if row, col, ok := forms.SplitRowField(n); ok && v.Batch {
-			if !fv.WasRead && !fv.Flagged && row > maxRow(rd) {
+			if row > maxRow(rd) && !rowFlagged(why, row) {
 				continue // an empty row of the printed table
 			}
 			fv.Column = col
@@ -785,4 +785,14 @@ func inColumnOrder(rev *forms.Revision, row int, cells []fieldView, formID int64
 		}
 	}
 	return out
+}
+
+// rowFlagged reports whether a review item names a cell of the row.
+func rowFlagged(why map[string][]string, row int) bool {
+	for name := range why {
+		if n, _, ok := forms.SplitRowField(name); ok && n == row {
+			return true
+		}
+	}
+	return false
 }

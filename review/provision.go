@@ -47,6 +47,8 @@ type requestView struct {
 	Due string
 	// Mine is set when the viewer holds the claim.
 	Mine bool
+	// FormLink is set when the viewer may open the form.
+	FormLink bool
 }
 
 type queuePageView struct {
@@ -58,8 +60,8 @@ type queuePageView struct {
 	AllQueues []string
 }
 
-func (s *Server) requestView(q store.Request, user string) requestView {
-	rv := requestView{Request: q, Mine: q.ClaimedBy == user && q.Status == store.RequestClaimed}
+func (s *Server) requestView(q store.Request, user store.User) requestView {
+	rv := requestView{Request: q, Mine: q.ClaimedBy == user.Name && q.Status == store.RequestClaimed, FormLink: reviewers.has(user.Role)}
 	rv.BusinessDays = businessDays(q.CreatedAt, s.cfg.Now(), s.cfg.Zone)
 	switch {
 	case rv.BusinessDays > PromiseDays:
@@ -128,12 +130,12 @@ func (s *Server) queuePage(w http.ResponseWriter, r *http.Request, ss *store.Ses
 	for i := len(qs) - 1; i >= 0; i-- {
 		q := qs[i]
 		if (q.Status == store.RequestGranted || q.Status == store.RequestDenied) && len(v.Done) < maxDone {
-			v.Done = append(v.Done, s.requestView(q, ss.User.Name))
+			v.Done = append(v.Done, s.requestView(q, ss.User))
 		}
 	}
 	for _, q := range qs {
 		if q.Status == store.RequestQueued || q.Status == store.RequestClaimed {
-			v.Open = append(v.Open, s.requestView(q, ss.User.Name))
+			v.Open = append(v.Open, s.requestView(q, ss.User))
 		}
 	}
 	s.render(w, r, http.StatusOK, "provision", ss, queueName(name), v)
