@@ -68,10 +68,12 @@ func BenchmarkReadPage(b *testing.B) {
 		b.Fatal(err)
 	}
 	full := cpuTime()
-	if _, err := t.read(page, 300, psmAuto, ""); err != nil {
-		b.Fatal(err)
+	for i := 0; i < 2; i++ {
+		if _, err := t.read(page, 300, psmAuto, ""); err != nil {
+			b.Fatal(err)
+		}
 	}
-	full = cpuTime() - full
+	full = (cpuTime() - full) / 2
 	e.pool.put(t)
 
 	b.ResetTimer()

@@ -106,7 +106,7 @@ func (e *Engine) readBand(t *tess, s *scanned) (header, error) {
 		box = boxF{X: 0, Y: y - headerRuleY + 18, W: 612, H: headerRuleY - 18 + 3}
 	}
 	band := warp(s.full, m, box, headerDPI/72)
-	words, err := t.read(band, headerDPI, psmAuto, "")
+	words, err := t.read(band, headerDPI, psmBlock, "")
 	if err != nil {
 		return header{}, fmt.Errorf("read header: %w", err)
 	}

@@ -14,11 +14,11 @@ import (
 
 // Tesseract page segmentation modes the engine uses.
 const (
-	psmAuto = gosseract.PSM_AUTO        // the header band: title and district columns
-	psmLine = gosseract.PSM_SINGLE_LINE // one field
-	psmWord = gosseract.PSM_SINGLE_WORD
-	psmChar = gosseract.PSM_SINGLE_CHAR // a role mark
-	psmRaw  = gosseract.PSM_RAW_LINE
+	psmAuto  = gosseract.PSM_AUTO         // a whole page: the benchmark's yardstick
+	psmBlock = gosseract.PSM_SINGLE_BLOCK // the header band
+	psmLine  = gosseract.PSM_SINGLE_LINE  // one field
+	psmWord  = gosseract.PSM_SINGLE_WORD  // a page number
+	psmChar  = gosseract.PSM_SINGLE_CHAR  // a role mark, a single digit
 )
 
 var ompOnce sync.Once
