@@ -66,6 +66,8 @@ const (
 	DefaultSessionMax  = 12 * time.Hour
 	DefaultClaimTTL    = 15 * time.Minute
 	defaultRenderDPI   = 150
+	// maxBody bounds a POST: a batch form's every cell fits many times.
+	maxBody = 1 << 20
 )
 
 func (c Config) withDefaults() (Config, error) {
@@ -211,6 +213,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h.Set("Referrer-Policy", "same-origin")
 	if !strings.HasPrefix(r.URL.Path, "/static/") {
 		h.Set("Cache-Control", "no-store")
+	}
+	if r.Method == http.MethodPost {
+		r.Body = http.MaxBytesReader(w, r.Body, maxBody)
 	}
 	rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
 	s.mux.ServeHTTP(rec, r)

@@ -195,26 +195,24 @@ func (e *ClaimedError) Error() string {
 
 // ClaimForm gives the form to user until now+ttl, or renews user's claim.
 // When someone else holds an unexpired claim it returns a *ClaimedError
-// naming them.
+// naming them. One statement decides, so two people opening a form at the
+// same moment never both get it.
 func (s *Store) ClaimForm(ctx context.Context, formID int64, user string, now time.Time, ttl time.Duration) (Claim, error) {
-	c := Claim{FormID: formID, User: user, ClaimedAt: now, ExpiresAt: now.Add(ttl)}
+	c := Claim{FormID: formID, User: user, ExpiresAt: now.Add(ttl)}
 	err := s.InTx(ctx, func(tx pgx.Tx) error {
-		var held Claim
-		held.FormID = formID
-		err := tx.QueryRow(ctx, `SELECT user_name, claimed_at, expires_at FROM review_claims WHERE form_id = $1 FOR UPDATE`, formID).
-			Scan(&held.User, &held.ClaimedAt, &held.ExpiresAt)
-		switch {
-		case errors.Is(err, pgx.ErrNoRows):
-		case err != nil:
-			return fmt.Errorf("store: claim form %d: %w", formID, err)
-		case held.User != user && held.ExpiresAt.After(now):
+		err := tx.QueryRow(ctx, `INSERT INTO review_claims AS c (form_id, user_name, claimed_at, expires_at) VALUES ($1, $2, $3, $4)
+			ON CONFLICT (form_id) DO UPDATE SET user_name = EXCLUDED.user_name, expires_at = EXCLUDED.expires_at,
+				claimed_at = CASE WHEN c.user_name = EXCLUDED.user_name AND c.expires_at > $3 THEN c.claimed_at ELSE EXCLUDED.claimed_at END
+			WHERE c.user_name = EXCLUDED.user_name OR c.expires_at <= $3
+			RETURNING claimed_at`, formID, user, now, c.ExpiresAt).Scan(&c.ClaimedAt)
+		if errors.Is(err, pgx.ErrNoRows) {
+			held := Claim{FormID: formID}
+			if err := tx.QueryRow(ctx, `SELECT user_name, claimed_at, expires_at FROM review_claims WHERE form_id = $1`, formID).
+				Scan(&held.User, &held.ClaimedAt, &held.ExpiresAt); err != nil {
+				return fmt.Errorf("store: claim form %d: %w", formID, err)
+			}
 			return &ClaimedError{Claim: held}
-		case held.User == user && held.ExpiresAt.After(now):
-			c.ClaimedAt = held.ClaimedAt
 		}
-		_, err = tx.Exec(ctx, `INSERT INTO review_claims (form_id, user_name, claimed_at, expires_at) VALUES ($1, $2, $3, $4)
-			ON CONFLICT (form_id) DO UPDATE SET user_name = $2, claimed_at = $3, expires_at = $4`,
-			formID, user, c.ClaimedAt, c.ExpiresAt)
 		if err != nil {
 			return fmt.Errorf("store: claim form %d: %w", formID, err)
 		}
