@@ -98,7 +98,10 @@ type scored struct {
 }
 
 type corpusStats struct {
-	pages, pagesWrong int
+	// presence: values judged surely written or surely blank, and of those
+	// how many were wrong.
+	presentSure, presentWrong int
+	pages, pagesWrong         int
 	forms, formsMiss  int
 	kinds             map[forms.Kind]*kindStats
 }
@@ -170,6 +173,16 @@ func (st *corpusStats) compare(t *testing.T, e *Engine, tr corpus.Truth, att cor
 				want = "" // rows past the last listed are empty
 			}
 			k := f.Kind
+			if v.Present >= 0.95 || v.Present <= 0.05 {
+				st.presentSure++
+				blank := want == "" || want == forms.Unsigned
+				if (v.Present >= 0.95) == blank {
+					st.presentWrong++
+					if errOut != nil {
+						fmt.Fprintf(errOut, "%s\t%s\t%s\t%s\t%q\tpresent %.2f\n", tr.ID, tr.Transport, ft.Writer, name, want, v.Present)
+					}
+				}
+			}
 			right := same(k, name, v.Text, want)
 			ks := st.kinds[k]
 			if ks == nil {
@@ -196,6 +209,7 @@ func (st *corpusStats) compare(t *testing.T, e *Engine, tr corpus.Truth, att cor
 
 func (st *corpusStats) report(t *testing.T, e *Engine) {
 	t.Logf("pages %d, misidentified %d", st.pages, st.pagesWrong)
+	t.Logf("presence judged surely for %d values, %d wrong", st.presentSure, st.presentWrong)
 	var kinds []string
 	for k := range st.kinds {
 		kinds = append(kinds, string(k))

@@ -193,3 +193,17 @@ func TestTextFields(t *testing.T) {
 		})
 	}
 }
+
+func TestPresence(t *testing.T) {
+	e := testEngine(t)
+	f := newFilled(t, e, "school-mirror@02/17/2022")
+	f.hand.text(f.box(t, "admin_name"), "J. Lee")
+	f.hand.text(f.box(t, "title"), "Clerk")
+	rd := f.read(t, e, scans[1].s, scans[1].post)
+	for name, written := range map[string]bool{"admin_name": true, "title": true, "notify_name": false, "itd_misis": false} {
+		v, _ := rd.Get(name)
+		if written && v.Present < 0.95 || !written && v.Present > 0.05 {
+			t.Errorf("%s: present %.2f, want it %v", name, v.Present, written)
+		}
+	}
+}

@@ -154,6 +154,12 @@ func findInk(r region, thr uint8, minArea float64) inkOf {
 			out.specks++
 			continue
 		}
+		if float64(b.bounds.Min.Y) <= 4.5*r.px && b.bounds.Max.Y < h*45/100 {
+			// Hanging in from the top edge (or from the rule removed along
+			// it) and no further than the upper part: a descender of the
+			// writing on the line above.
+			continue
+		}
 		out.blobs = append(out.blobs, b)
 		out.area += b.area
 		if out.bounds.Empty() {

@@ -44,8 +44,19 @@ func (e *Engine) readFields(ctx context.Context, t *tess, up *image.Gray, p Page
 			return nil, fmt.Errorf("read %s: %w", f.Name, err)
 		}
 		conf := clamp01(rd.conf * trust)
+		var present float64
+		if f.Kind == forms.KindSignature {
+			present = rd.conf
+			if rd.text != forms.Signed {
+				present = 1 - rd.conf
+			}
+		} else {
+			present = presence(findInk(r, thr, minBlob), r)
+		}
+		// Poor registration makes ink in or out of the box less certain.
+		present = 0.5 + (present-0.5)*trust
 		vals[f.Name] = forms.Value{
-			Text: rd.text, Confidence: conf, Page: p.Index, Box: f.Box,
+			Text: rd.text, Confidence: conf, Present: present, Page: p.Index, Box: f.Box,
 			Source: forms.FromEngine, Sure: conf >= e.thr.For(f.Kind),
 		}
 	}
@@ -66,4 +77,35 @@ func regionBox(f *forms.Field) boxF {
 		return boxF{b.X - 1, b.Y - 1, b.W + 2, b.H + 2}
 	}
 	return boxF{b.X - 1, b.Y - 4, b.W + 2, b.H + 7}
+}
+
+// presence is the confidence that something is written in a region,
+// judged from its ink alone: pieces the size of letters, or only specks.
+func presence(k inkOf, r region) float64 {
+	area := float64(k.area) / (r.px * r.px)
+	switch {
+	case len(k.blobs) == 0 && k.specks == 0:
+		return 0.01
+	case len(k.blobs) == 0 && k.specks <= 6:
+		return 0.03
+	case len(k.blobs) == 0:
+		return 0.1
+	}
+	// Pieces the size of a letter: a stroke 3.5pt long or a blot of 4pt².
+	letters := 0
+	for _, b := range k.blobs {
+		h, w := float64(b.bounds.Dy())/r.px, float64(b.bounds.Dx())/r.px
+		if h >= 3.5 || w >= 3.5 || float64(b.area)/(r.px*r.px) >= 4 {
+			letters++
+		}
+	}
+	switch {
+	case letters == 0 && len(k.blobs) <= 2 && area < 6:
+		return 0.1 // specks, smaller than any letter
+	case letters == 0:
+		return 0.3
+	case letters >= 2 || area >= 6:
+		return 0.99
+	}
+	return 0.8
 }
