@@ -102,8 +102,8 @@ type corpusStats struct {
 	// how many were wrong.
 	presentSure, presentWrong int
 	pages, pagesWrong         int
-	forms, formsMiss  int
-	kinds             map[forms.Kind]*kindStats
+	forms, formsMiss          int
+	kinds                     map[forms.Kind]*kindStats
 }
 
 var digitsOnly = regexp.MustCompile(`\D`)
