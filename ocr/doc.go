@@ -1,18 +1,61 @@
 // Package ocr is the extraction engine: it turns page images into
 // identified forms with every field read and scored.
 //
-// For each page the engine identifies the form from the page itself (the
-// title and the "(Rev. MM/DD/YYYY)" stamp in the header band, turning
-// upside-down and sideways pages), registers the page to the blank
-// template rendered from the same forms definition (deskew, then an affine
-// fit from printed landmarks), and reads every field in its own region:
-// text by Tesseract with the field kind's settings after the printed rule
-// is subtracted, role marks by the ink in the box and a letter classifier,
-// signatures by the ink on the signature line, and the batch-removal table
-// cell by cell. Every value carries a confidence, its box and its page, and
-// is marked Sure only above its kind's threshold.
+// The engine takes plain gray images with their resolution (raster.Page
+// carries both), so it does not depend on how documents were rasterised:
 //
-// The engine takes plain gray images and a resolution, so it does not
-// depend on how documents were rasterised. It is safe for concurrent use;
-// each worker holds its own Tesseract client.
+//	eng, err := ocr.New(ocr.Config{Registry: reg, Workers: 2})
+//	...
+//	defer eng.Close()
+//	res, err := eng.ReadPages(ctx, pages) // one document's pages, in order
+//	for _, p := range res.Pages { ... }   // PageInfo: what each page is
+//	for _, f := range res.Forms { ... }   // forms.Reading: every field read
+//
+// For each page the engine:
+//
+//   - Identifies it from the page itself: the title and the
+//     "(Rev. MM/DD/YYYY)" stamp, read by Tesseract from the header band only
+//     (the band above the heavy rule every family prints under its
+//     header). A page that names no known family in any orientation is
+//     NotAForm (a fax cover sheet, a letter). Landscape images are tried
+//     turned a quarter either way, portrait ones upright and then upside
+//     down. The stamp is read again alone, in the stamp box of the template
+//     the page registers to; a stamp the registry does not know is reported
+//     as read, with Known false, so the rules reject it by name.
+//   - Registers it to the blank template of its revision, rendered with
+//     MuPDF from the same forms definition that prints the form: deskew by
+//     the row profile of the ink, scale and offset from ink profiles, then
+//     an affine fit to printed landmarks (patches of the template with
+//     edges both ways, away from where people write) matched by normalised
+//     correlation at 50 and 100 dpi. The landmark residual is reported in
+//     points (PageInfo.Residual).
+//   - Reads every field in its own region, cut upright at 300 dpi, after
+//     the registered template's ink there is whited out: text by Tesseract
+//     in single-line mode with the kind's character set, checked by a
+//     second read at another scale (and digits and dates by a second,
+//     character-by-character reader); role marks by the ink in the box and
+//     a nearest-prototype classifier (A, R, or other: checks, crosses,
+//     scribbles) with Tesseract as second opinion; signatures by the size
+//     and spread of the ink on the line; the batch-removal table cell by
+//     cell.
+//
+// Every value carries a confidence in [0,1], whether anything is written
+// at all (Value.Present), its box in template points and its page. Sure is
+// set when the confidence reaches the kind's threshold (Thresholds,
+// calibrated on generated corpora with go test -tags corpus; see
+// corpus_test.go). When unsure, the engine says so with a low confidence:
+// a wrong value marked Sure is the worst outcome.
+//
+// Consecutive pages of one batch-removal form ("Page n of m") become one
+// Reading with rows numbered on; a document holding several forms yields
+// several Readings.
+//
+// The engine is safe for concurrent use. It keeps one Tesseract client per
+// worker, and the blank templates it renders (about 10 MB per revision).
+// Tesseract must run with OMP_THREAD_LIMIT=1 (OpenMP threads on top of one
+// client per worker only spin: a page costs three times the CPU). GNU
+// OpenMP reads the variable when it is loaded, before any Go code runs, so
+// a program importing this package restarts itself once with the variable
+// set when it is missing (see NoReexecEnv); set it in the service's
+// environment to avoid the restart.
 package ocr
