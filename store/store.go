@@ -38,6 +38,10 @@ type Config struct {
 	// MaxConns is the pool's size; zero leaves pgx's default (the larger
 	// of 4 and the number of CPUs).
 	MaxConns int32
+	// Tracer, when set, is told of every query (a benchmark measures the
+	// time spent in the database with it). It may also implement
+	// pgx.BatchTracer and pgx.CopyFromTracer.
+	Tracer pgx.QueryTracer
 }
 
 // Open connects to the database at url. It does not check the schema; see
@@ -49,6 +53,9 @@ func Open(ctx context.Context, url string, cfg Config) (*Store, error) {
 	}
 	if cfg.MaxConns > 0 {
 		pc.MaxConns = cfg.MaxConns
+	}
+	if cfg.Tracer != nil {
+		pc.ConnConfig.Tracer = cfg.Tracer
 	}
 	pool, err := pgxpool.NewWithConfig(ctx, pc)
 	if err != nil {
