@@ -31,7 +31,9 @@ func (c *dbClock) end(ctx context.Context) {
 func (c *dbClock) TraceQueryStart(ctx context.Context, _ *pgx.Conn, _ pgx.TraceQueryStartData) context.Context {
 	return c.start(ctx)
 }
-func (c *dbClock) TraceQueryEnd(ctx context.Context, _ *pgx.Conn, _ pgx.TraceQueryEndData) { c.end(ctx) }
+func (c *dbClock) TraceQueryEnd(ctx context.Context, _ *pgx.Conn, _ pgx.TraceQueryEndData) {
+	c.end(ctx)
+}
 func (c *dbClock) TraceBatchStart(ctx context.Context, _ *pgx.Conn, _ pgx.TraceBatchStartData) context.Context {
 	return c.start(ctx)
 }
