@@ -113,6 +113,9 @@ type Runner struct {
 	client *river.Client[pgx.Tx]
 	id     string
 	log    *slog.Logger
+	// poller is set once this process holds the poller lock; it keeps it
+	// until its session ends.
+	poller bool
 }
 
 // backoff is River's retry policy from Config.Backoff.
@@ -198,7 +201,10 @@ func (r *Runner) run(ctx context.Context, drain bool) error {
 	if _, err := live.Exec(ctx, `SELECT pg_advisory_lock($1, hashtext($2))`, lockSpace, r.id); err != nil {
 		return fmt.Errorf("work: take liveness lock: %w", err)
 	}
-	defer live.Exec(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock_all()`) //nolint:errcheck // released with the session anyway
+	defer func() {
+		live.Exec(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock_all()`) //nolint:errcheck // released with the session anyway
+		r.poller = false
+	}()
 
 	if _, err := r.rescue(ctx, live); err != nil {
 		return err
@@ -343,15 +349,15 @@ func (r *Runner) rescue(ctx context.Context, live *pgxpool.Conn) (int, error) {
 // maybePoll runs the poller hook when this process holds, or can take,
 // the poller lock.
 func (r *Runner) maybePoll(ctx context.Context, live *pgxpool.Conn) {
-	var mine bool
-	// Re-taking a session lock this session holds succeeds (and stacks,
-	// which is harmless: it goes with the session).
-	if err := live.QueryRow(ctx, `SELECT pg_try_advisory_lock($1, $2)`, lockSpace, lockPollerKey).Scan(&mine); err != nil {
-		r.log.Warn("poller lock", "error", err)
-		return
-	}
-	if !mine {
-		return
+	if !r.poller {
+		if err := live.QueryRow(ctx, `SELECT pg_try_advisory_lock($1, $2)`, lockSpace, lockPollerKey).Scan(&r.poller); err != nil {
+			r.log.Warn("poller lock", "error", err)
+			return
+		}
+		if !r.poller {
+			return
+		}
+		r.log.Info("this process polls the mailbox", "id", r.id)
 	}
 	if err := r.cfg.Poll(ctx); err != nil && ctx.Err() == nil {
 		r.log.Warn("poll failed", "error", err)

@@ -46,7 +46,12 @@ func runWork(ctx context.Context, args []string, stdout io.Writer) error {
 	}
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
 
-	st, err := openStore(ctx, *db)
+	u, err := store.URL(*db)
+	if err != nil {
+		return err
+	}
+	// Every stage's jobs, River's own connections and the liveness lock.
+	st, err := store.Open(ctx, u, store.Config{MaxConns: int32(3**workers + 4)})
 	if err != nil {
 		return err
 	}
