@@ -164,6 +164,9 @@ func (s *Server) signin(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	now := s.cfg.Now()
+	if _, err := s.st.DeleteExpiredSessions(r.Context(), now); err != nil {
+		s.log.Error("delete expired sessions", "err", err)
+	}
 	token := randomToken()
 	ss := store.Session{
 		TokenHash: hashToken(token), User: u, CSRFToken: randomToken(),

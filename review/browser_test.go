@@ -133,6 +133,7 @@ func TestBrowser(t *testing.T) {
 	approveID := e.seedForm(t, "sub-0001", both(unsure("employee_number", "75358447", 0.55), unsure("phone", "818-802-0087", 0.7)))
 	rejectID := e.seedForm(t, "sub-0011", unsure("phone", "2I3-555-0I47", 0.3))
 	batchID := e.seedForm(t, "sub-0005", unsure("row03.employee_number", "6O567428", 0.5))
+	rulesID := e.seedForm(t, "sub-0023", unsure("employee_number", "1234567", 0.4))
 	base := serve(t, e.srv)
 	dir := artifacts(t)
 	newTab := browser(t)
@@ -252,12 +253,50 @@ func TestBrowser(t *testing.T) {
 		t.Errorf("outbox lacks the rejection notice:\n%s", o)
 	}
 
+	// A correction the rules reject is shown, and sent only when confirmed.
+	err = chromedp.Do(rita,
+		chromedp.Navigate(fmt.Sprintf("%s/review/%d", base, rulesID)),
+		chromedp.WaitVisible(chromedp.ID("review-form")),
+		chromedp.KeyEvent("1234567"),
+		chromedp.KeyEvent("\r", chromedp.KeyModifiers(chromedp.ModifierCtrl)),
+		chromedp.WaitVisible(chromedp.ID("result")),
+		imagesLoaded(),
+		screenshot(t, dir, "09-rules-reject"),
+	)
+	if err != nil {
+		t.Fatalf("rules reject: %v", err)
+	}
+	if r := text(t, rita, "#result"); !strings.Contains(r, "The rules reject the corrected form") || !strings.Contains(r, "8 digits") {
+		t.Errorf("result box: %s", r)
+	}
+	err = chromedp.Do(rita,
+		chromedp.Click(chromedp.ID("confirm-reject")),
+		chromedp.WaitVisible(chromedp.CSS(`p.flash`)),
+	)
+	if err != nil {
+		t.Fatalf("confirm the rules' rejection: %v", err)
+	}
+	if f := text(t, rita, "p.flash"); !strings.Contains(f, "rejected") {
+		t.Errorf("flash after the rules' rejection: %q", f)
+	}
+	err = chromedp.Do(rita,
+		chromedp.Navigate(fmt.Sprintf("%s/audit?form=%d", base, approveID)),
+		chromedp.WaitVisible(chromedp.CSS(`table.audit`)),
+		screenshot(t, dir, "10-audit"),
+	)
+	if err != nil {
+		t.Fatalf("audit page: %v", err)
+	}
+	if a := text(t, rita, "table.audit"); !strings.Contains(a, "field.corrected") || !strings.Contains(a, "75358447") || !strings.Contains(a, "form.approved") {
+		t.Errorf("audit page of the approved form:\n%s", a)
+	}
+
 	// rita opens the batch form; rob sees her claim.
 	err = chromedp.Do(rita,
 		chromedp.Navigate(fmt.Sprintf("%s/review/%d", base, batchID)),
 		chromedp.WaitVisible(chromedp.CSS(`table.rows`)),
 		imagesLoaded(),
-		screenshot(t, dir, "09-batch"),
+		screenshot(t, dir, "11-batch"),
 	)
 	if err != nil {
 		t.Fatalf("batch form: %v", err)
@@ -270,7 +309,7 @@ func TestBrowser(t *testing.T) {
 	err = chromedp.Do(rob,
 		chromedp.Navigate(fmt.Sprintf("%s/review/%d", base, batchID)),
 		chromedp.WaitVisible(chromedp.ID("claim-notice")),
-		screenshot(t, dir, "10-claimed"),
+		screenshot(t, dir, "12-claimed"),
 	)
 	if err != nil {
 		t.Fatalf("second reviewer: %v", err)

@@ -1,6 +1,7 @@
 package review
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -48,9 +49,12 @@ type rowView struct {
 
 // pageView is one page image with the boxes drawn over it.
 type pageView struct {
-	Page  int
-	W, H  float64
-	Boxes []boxView
+	Page int
+	// W and H are the page image's size in points; Transform maps template
+	// points onto it.
+	W, H      float64
+	Transform string
+	Boxes     []boxView
 }
 
 type boxView struct {
@@ -186,7 +190,7 @@ func kindOptions(kind forms.Kind) []option {
 // buildView assembles the review page of a form. posted, when not nil,
 // holds the values the reviewer sent, shown instead of the stored ones;
 // extra are review items found since the task was opened.
-func (s *Server) buildView(f store.FormToDecide, src store.FormSource, task *store.ReviewTask, dec *store.DecisionRecord,
+func (s *Server) buildView(ctx context.Context, f store.FormToDecide, src store.FormSource, task *store.ReviewTask, dec *store.DecisionRecord,
 	claim *store.Claim, editable bool, posted map[string]string, extra []validate.ReviewItem) formView {
 	rd := &f.Reading
 	rev := s.reg.Revision(rd.Family, rd.Revision)
@@ -330,7 +334,13 @@ func (s *Server) buildView(f store.FormToDecide, src store.FormSource, task *sto
 
 	size := s.pageSize(rd)
 	for _, p := range rd.Pages {
-		pv := pageView{Page: p, W: size.W, H: size.H}
+		pv := pageView{Page: p, W: size.W, H: size.H, Transform: identity.svg()}
+		if img, g, err := s.pageGeometry(ctx, rd, src, p); err == nil {
+			pv.W, pv.H = float64(img.Bounds().Dx())*72/g.dpi, float64(img.Bounds().Dy())*72/g.dpi
+			pv.Transform = g.m.svg()
+		} else if !errors.Is(err, context.Canceled) {
+			s.log.Error("page image", "form", f.ID, "page", p, "err", err)
+		}
 		for _, n := range names {
 			pg, b, ok := s.fieldPlace(rd, n)
 			if !ok || pg != p {
@@ -428,7 +438,7 @@ func (s *Server) reviewForm(w http.ResponseWriter, r *http.Request, ss *store.Se
 			claim, editable = &c, true
 		}
 	}
-	v := s.buildView(f, src, task, dec, claim, editable, nil, nil)
+	v := s.buildView(r.Context(), f, src, task, dec, claim, editable, nil, nil)
 	s.render(w, r, http.StatusOK, "form", ss, fmt.Sprintf("Form %d", f.ID), v)
 }
 
@@ -611,7 +621,7 @@ func (s *Server) approve(w http.ResponseWriter, r *http.Request, ss *store.Sessi
 		s.fail(w, r, ss, err)
 		return
 	}
-	v := s.buildView(f, src, task, dec, &c, true, posted, d.Review)
+	v := s.buildView(r.Context(), f, src, task, dec, &c, true, posted, d.Review)
 	v.Result = &resultView{Outcome: string(d.Outcome), Reasons: d.Reasons, Review: d.Review}
 	s.render(w, r, http.StatusUnprocessableEntity, "form", ss, fmt.Sprintf("Form %d", f.ID), v)
 }

@@ -21,8 +21,12 @@ import (
 // pageSet is the upright page images of one attachment.
 type pageSet struct {
 	pages map[int]*image.Gray // by 1-based page
-	png   map[int][]byte      // encoded on first request
-	mu    sync.Mutex
+	dpi   map[int]float64
+	png   map[int][]byte // encoded on first request
+	// reg holds each page's registration to its template, by page and
+	// revision key.
+	reg map[string]affine
+	mu  sync.Mutex
 }
 
 // imageCache keeps the rendered pages of the last few attachments, since a
@@ -99,9 +103,10 @@ func (s *Server) formPage(ctx context.Context, src store.FormSource, page int) (
 		if err != nil {
 			return nil, fmt.Errorf("review: render attachment %d: %w", src.AttachmentID, err)
 		}
-		ps := &pageSet{pages: map[int]*image.Gray{}, png: map[int][]byte{}}
+		ps := &pageSet{pages: map[int]*image.Gray{}, dpi: map[int]float64{}, png: map[int][]byte{}, reg: map[string]affine{}}
 		for _, p := range pages {
 			ps.pages[p.Index] = rotateGray(p.Image, src.Rotation[p.Index])
+			ps.dpi[p.Index] = p.DPI
 		}
 		return ps, nil
 	})
@@ -249,15 +254,74 @@ func contains(xs []int, x int) bool {
 }
 
 // cropMargin is how far, in points, a crop reaches beyond a field's box.
-const cropMargin = 6
+// A table row gets almost none: the rows above and below are close.
+const (
+	cropMargin    = 6
+	rowCropMargin = 1
+)
 
-// crop cuts a box (in template points) with a margin out of a page image.
-func crop(img *image.Gray, size forms.PageSize, b forms.Box) image.Image {
-	f := float64(img.Bounds().Dx()) / size.W
-	r := image.Rect(
-		int(math.Floor((b.X-cropMargin)*f)), int(math.Floor((b.Y-cropMargin)*f)),
-		int(math.Ceil((b.Right()+cropMargin)*f)), int(math.Ceil((b.Bottom()+cropMargin)*f)),
-	).Intersect(img.Bounds())
+// geometry says how template points of a form's page map to the pixels
+// of its image.
+type geometry struct {
+	m   affine
+	dpi float64
+}
+
+// rect returns the pixels of a template box, with a margin in points.
+func (g geometry) rect(b forms.Box, margin float64) image.Rectangle {
+	p := g.m.box(b)
+	f := g.dpi / 72
+	return image.Rect(
+		int(math.Floor((p.X-margin)*f)), int(math.Floor((p.Y-margin)*f)),
+		int(math.Ceil((p.Right()+margin)*f)), int(math.Ceil((p.Bottom()+margin)*f)),
+	)
+}
+
+// pageGeometry returns a form's page image and how its template maps onto
+// it: registered when the form's revision is known, else points scaled by
+// the image's resolution.
+func (s *Server) pageGeometry(ctx context.Context, rd *forms.Reading, src store.FormSource, page int) (*image.Gray, geometry, error) {
+	img, ps, err := s.formPage(ctx, src, page)
+	if err != nil {
+		return nil, geometry{}, err
+	}
+	g := geometry{m: identity, dpi: ps.dpi[page]}
+	if g.dpi <= 0 {
+		g.dpi = 72 * float64(img.Bounds().Dx()) / s.pageSize(rd).W
+	}
+	rev := s.reg.Revision(rd.Family, rd.Revision)
+	idx := 0
+	for i, p := range rd.Pages {
+		if p == page {
+			idx = i
+		}
+	}
+	if rev == nil || len(rev.Pages) == 0 {
+		return img, g, nil
+	}
+	tpage := min(idx, len(rev.Pages)-1)
+	key := fmt.Sprintf("%d/%s/%d", page, rev.Key(), tpage)
+	ps.mu.Lock()
+	m, ok := ps.reg[key]
+	ps.mu.Unlock()
+	if !ok {
+		tg, err := s.tpls.pages(ctx, rev)
+		if err != nil || tpage >= len(tg) {
+			s.log.Error("template for registration", "revision", rev.Key(), "err", err)
+			return img, g, nil
+		}
+		m = register(tg[tpage], img, g.dpi)
+		ps.mu.Lock()
+		ps.reg[key] = m
+		ps.mu.Unlock()
+	}
+	g.m = m
+	return img, g, nil
+}
+
+// crop cuts a template box, with a margin in points, out of a page image.
+func crop(img *image.Gray, g geometry, b forms.Box, margin float64) image.Image {
+	r := g.rect(b, margin).Intersect(img.Bounds())
 	if r.Empty() {
 		return image.NewGray(image.Rect(0, 0, 1, 1))
 	}
@@ -292,12 +356,12 @@ func (s *Server) cropImage(w http.ResponseWriter, r *http.Request, ss *store.Ses
 		s.notFound(w, r, ss, "The field")
 		return
 	}
-	img, _, err := s.formPage(r.Context(), src, page)
+	img, g, err := s.pageGeometry(r.Context(), &f.Reading, src, page)
 	if err != nil {
 		s.imageError(w, r, ss, err)
 		return
 	}
-	s.writePNG(w, r, ss, crop(img, s.pageSize(&f.Reading), box))
+	s.writePNG(w, r, ss, crop(img, g, box, cropMargin))
 }
 
 // rowImage serves one row of a batch form's table: the union of its
@@ -317,12 +381,12 @@ func (s *Server) rowImage(w http.ResponseWriter, r *http.Request, ss *store.Sess
 		s.notFound(w, r, ss, "The row")
 		return
 	}
-	img, _, err := s.formPage(r.Context(), src, page)
+	img, g, err := s.pageGeometry(r.Context(), &f.Reading, src, page)
 	if err != nil {
 		s.imageError(w, r, ss, err)
 		return
 	}
-	s.writePNG(w, r, ss, crop(img, s.pageSize(&f.Reading), box))
+	s.writePNG(w, r, ss, crop(img, g, box, rowCropMargin))
 }
 
 // rowPlace returns the page and the box around every cell of a table row.

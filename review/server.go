@@ -121,6 +121,7 @@ type Server struct {
 	pages  map[string]*template.Template
 	mux    *http.ServeMux
 	images *imageCache
+	tpls   *templates
 }
 
 // New makes a Server.
@@ -129,7 +130,7 @@ func New(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{cfg: cfg, st: cfg.Store, reg: cfg.Registry, log: cfg.Logger, images: newImageCache(8)}
+	s := &Server{cfg: cfg, st: cfg.Store, reg: cfg.Registry, log: cfg.Logger, images: newImageCache(8), tpls: &templates{}}
 	if s.pages, err = parseTemplates(s.funcs()); err != nil {
 		return nil, err
 	}
