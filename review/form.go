@@ -745,17 +745,37 @@ func (s *Server) reviewQueue(w http.ResponseWriter, r *http.Request, ss *store.S
 	var v queueView
 	for _, it := range items {
 		qi := queueItem{ReviewQueueItem: it}
+		rev := s.reg.Revision(it.Family, it.Revision)
+		var whys []string
+		fields := map[string][]string{}
 		for _, ri := range it.Items {
 			t := whyText(ri.Why)
-			if ri.Field == "family" || ri.Field == "revision" {
-				t = "form not identified with confidence"
+			label := fieldLabel(rev, ri.Field)
+			if ri.Row > 0 {
+				label = fmt.Sprintf("row %d %s", ri.Row, strings.ToLower(label))
 			}
-			if !contains1(qi.Why, t) {
-				qi.Why = append(qi.Why, t)
+			if ri.Field == "family" || ri.Field == "revision" {
+				t, label = "form not identified with confidence", ""
+			}
+			if _, ok := fields[t]; !ok {
+				whys = append(whys, t)
+			}
+			if label != "" && !contains1(fields[t], label) {
+				fields[t] = append(fields[t], label)
 			}
 		}
+		for _, t := range whys {
+			names := fields[t]
+			if len(names) > 3 {
+				names = append(names[:3:3], fmt.Sprintf("%d more", len(fields[t])-3))
+			}
+			if len(names) > 0 {
+				t += ": " + strings.Join(names, ", ")
+			}
+			qi.Why = append(qi.Why, t)
+		}
 		if it.Outcome == string(validate.Reject) {
-			qi.Why = append(qi.Why, "rules reject it")
+			qi.Why = append(qi.Why, "the rules reject it")
 		}
 		v.Items = append(v.Items, qi)
 	}
