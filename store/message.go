@@ -123,6 +123,11 @@ type NewAttachment struct {
 	// part that is not one (it is recorded and ignored).
 	Type string
 	Data []byte
+	// SetAside, for a part that is not a document, says why it was
+	// expected to be one (declared or named as a PDF, but its bytes are
+	// not): it is recorded as quarantined with this reason rather than
+	// ignored.
+	SetAside string
 }
 
 // SplitResult says what SaveSplit stored.
@@ -173,9 +178,13 @@ func SaveSplit(ctx context.Context, tx pgx.Tx, messageID int64, atts []NewAttach
 func insertAttachment(ctx context.Context, tx pgx.Tx, messageID int64, ordinal int, a NewAttachment) (int64, error) {
 	sum := Hash(a.Data)
 	if a.Type == "" {
+		status, reason := StatusIgnored, "not a PDF, TIFF, JPEG or PNG document"
+		if a.SetAside != "" {
+			status, reason = StatusQuarantined, a.SetAside
+		}
 		_, err := tx.Exec(ctx, `INSERT INTO attachments (message_id, ordinal, filename, declared_type, doc_type, sha256, data, status, reason)
-			VALUES ($1, $2, $3, $4, '', $5, $6, 'ignored', 'not a PDF, TIFF, JPEG or PNG document')`,
-			messageID, ordinal, a.Filename, a.DeclaredType, sum, a.Data)
+			VALUES ($1, $2, $3, $4, '', $5, $6, $7, $8)`,
+			messageID, ordinal, a.Filename, a.DeclaredType, sum, a.Data, status, reason)
 		if err != nil {
 			return 0, fmt.Errorf("store: insert attachment: %w", err)
 		}

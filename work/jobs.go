@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"path"
 	"strings"
 
 	"github.com/jackc/pgx/v5"
@@ -123,6 +124,9 @@ func (r *Runner) split(ctx context.Context, job *river.Job[SplitArgs]) error {
 		atts := make([]store.NewAttachment, len(parsed.Attachments))
 		for i, a := range parsed.Attachments {
 			atts[i] = store.NewAttachment{Filename: a.Filename, DeclaredType: a.DeclaredType, Type: a.Type, Data: a.Data}
+			if a.Type == "" && looksLikeDocument(a.Filename, a.DeclaredType) {
+				atts[i].SetAside = "sent as a document (" + describeDeclared(a.Filename, a.DeclaredType) + ") but its bytes are not a PDF, TIFF, JPEG or PNG: damaged or empty"
+			}
 		}
 		res, err := store.SaveSplit(ctx, tx, m.ID, atts)
 		if err != nil {
@@ -278,4 +282,22 @@ func rejectionNotice(reg *forms.Registry, f store.FormToDecide, d validate.Decis
 	}
 	b.WriteString("\nPlease correct the form and send it again. Forms are posted on the MiSiS website, http://misis.lausd.net\n")
 	return &store.Email{To: to, Subject: "MiSiS access request rejected", Body: b.String()}
+}
+
+// looksLikeDocument reports whether a part was sent as a document: by its
+// media type or its file name's extension.
+func looksLikeDocument(filename, declared string) bool {
+	switch declared {
+	case "application/pdf", "image/tiff", "image/tif", "image/jpeg", "image/jpg", "image/png":
+		return true
+	}
+	_, ok := documentTypes[strings.ToLower(path.Ext(filename))]
+	return ok
+}
+
+func describeDeclared(filename, declared string) string {
+	if declared != "" && declared != "application/octet-stream" {
+		return declared
+	}
+	return "named " + path.Ext(filename)
 }
