@@ -128,3 +128,34 @@ func TestIdentification(t *testing.T) {
 		t.Errorf("unknown field: %d, want 400", rec.Code)
 	}
 }
+
+// TestMarkReview settles a role box holding an unclear mark: the page
+// offers the marks as a list, and the reviewer's A is judged by the rules.
+func TestMarkReview(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	id := e.seedForm(t, "sub-0001", func(r *forms.Reading) {
+		v := r.Values["role.data_reporting_analyst"]
+		v.Text, v.Confidence, v.Sure = forms.MarkOther, 0.95, true
+		r.Values["role.data_reporting_analyst"] = v
+	})
+	cookie, csrf := e.session(t, "rita")
+	page := e.do(t, http.MethodGet, fmt.Sprintf("/review/%d", id), cookie, nil).Body.String()
+	if !strings.Contains(page, `<select id="v.role.data_reporting_analyst"`) || !strings.Contains(page, `<option value="other" selected>`) {
+		t.Fatalf("the unclear mark is not offered as a list with its reading chosen")
+	}
+	task, _ := e.st.LatestReviewTask(ctx, id)
+	post := map[string]string{"csrf": csrf, "task": fmt.Sprint(task.ID), "v.role.data_reporting_analyst": forms.MarkOther}
+	if rec := e.do(t, http.MethodPost, fmt.Sprintf("/review/%d/approve", id), cookie, post); rec.Code != http.StatusUnprocessableEntity ||
+		!strings.Contains(rec.Body.String(), "still needs a person") {
+		t.Fatalf("confirming an unclear mark: %d, want the page saying it still needs a person", rec.Code)
+	}
+	post["v.role.data_reporting_analyst"] = forms.MarkAdd
+	if rec := e.do(t, http.MethodPost, fmt.Sprintf("/review/%d/approve", id), cookie, post); rec.Code != http.StatusSeeOther {
+		t.Fatalf("marking A: %d\n%s", rec.Code, rec.Body)
+	}
+	qs, _ := e.st.Requests(ctx, store.RequestFilter{})
+	if len(qs) != 1 || strings.Join(qs[0].RolesAdd, ",") != "Local District Administrator,Data Reporting Analyst" {
+		t.Errorf("requests %+v, want both roles added", qs)
+	}
+}
