@@ -32,4 +32,14 @@
 //
 // Opening a form claims it for Config.ClaimTTL, renewed while the reviewer
 // works; a second reviewer sees who holds it and cannot change it.
+//
+// # Page images
+//
+// The page images are rendered from the stored attachment by package
+// raster (at Config.RasterLimits.RenderDPI for vector pages), turned
+// upright as the engine read them, and kept for the last few attachments.
+// Each page is registered to its blank template (register.go), so that the
+// field boxes drawn over it (SVG, in template points under an affine
+// transform) and the crops beside each field land on the writing of a
+// skewed, shifted fax.
 package review
