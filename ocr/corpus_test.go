@@ -101,6 +101,7 @@ type corpusStats struct {
 	// presence: values judged surely written or surely blank, and of those
 	// how many were wrong.
 	presentSure, presentWrong int
+	idConfs                   []float64 // of pages identified right
 	pages, pagesWrong         int
 	forms, formsMiss          int
 	kinds                     map[forms.Kind]*kindStats
@@ -130,6 +131,12 @@ func (st *corpusStats) compare(t *testing.T, e *Engine, tr corpus.Truth, att cor
 			ok = got.NotAForm
 		} else {
 			ok = got.Family == pt.Family && got.Revision == pt.Revision && got.Rotation == pt.Rotation
+		}
+		if ok && pt.Kind == corpus.PageForm {
+			st.idConfs = append(st.idConfs, got.Confidence)
+			if got.Confidence < 0.8 {
+				t.Logf("%s %s page %d (%s): identified right, confidence %.2f", tr.ID, tr.Transport, pt.Page, pt.Family, got.Confidence)
+			}
 		}
 		if !ok {
 			st.pagesWrong++
@@ -209,6 +216,11 @@ func (st *corpusStats) compare(t *testing.T, e *Engine, tr corpus.Truth, att cor
 
 func (st *corpusStats) report(t *testing.T, e *Engine) {
 	t.Logf("pages %d, misidentified %d", st.pages, st.pagesWrong)
+	sort.Float64s(st.idConfs)
+	if n := len(st.idConfs); n > 0 {
+		t.Logf("identification confidence of form pages: min %.2f, 5th percentile %.2f, median %.2f",
+			st.idConfs[0], st.idConfs[n/20], st.idConfs[n/2])
+	}
 	t.Logf("presence judged surely for %d values, %d wrong", st.presentSure, st.presentWrong)
 	var kinds []string
 	for k := range st.kinds {

@@ -160,15 +160,30 @@ var _ fs.FS = fstest.MapFS{}
 
 func TestIdentifyUnknownRevision(t *testing.T) {
 	e := testEngine(t)
-	rev := fakeRevision(t, "04/01/2024")
-	img := capture(blank(t, newTemplates(), rev, 200), 200, scan{DPI: 200, Rot: 1})
-	res := readOne(t, e, img, 200)
-	got := res.Pages[0]
-	if got.Family != "school-mirror" || got.Revision != "04/01/2024" || got.Known || got.NotAForm {
-		t.Fatalf("identified %+v, want school-mirror at the unknown revision 04/01/2024", got)
-	}
-	if len(res.Forms) != 1 || res.Forms[0].Known || res.Forms[0].Revision != "04/01/2024" || len(res.Forms[0].Values) != 0 {
-		t.Errorf("forms %+v: want one unknown-revision reading with no values", res.Forms)
+	for _, tc := range []struct {
+		stamp string
+		// sure: a stamp far from every posted one is read as what it
+		// says; one a digit or two from a posted one is likely a misread.
+		sure bool
+	}{
+		{"04/01/2024", true},
+		{"02/17/2028", false},
+	} {
+		t.Run(tc.stamp, func(t *testing.T) {
+			rev := fakeRevision(t, tc.stamp)
+			img := capture(blank(t, newTemplates(), rev, 200), 200, scan{DPI: 200, Rot: 1})
+			res := readOne(t, e, img, 200)
+			got := res.Pages[0]
+			if got.Family != "school-mirror" || got.Revision != tc.stamp || got.Known || got.NotAForm {
+				t.Fatalf("identified %+v, want school-mirror at the unknown revision %s", got, tc.stamp)
+			}
+			if (got.Confidence >= 0.8) != tc.sure {
+				t.Errorf("confidence %.2f, want sure %v", got.Confidence, tc.sure)
+			}
+			if len(res.Forms) != 1 || res.Forms[0].Known || res.Forms[0].Revision != tc.stamp || len(res.Forms[0].Values) != 0 {
+				t.Errorf("forms %+v: want one unknown-revision reading with no values", res.Forms)
+			}
+		})
 	}
 }
 

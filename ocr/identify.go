@@ -267,6 +267,27 @@ type ident struct {
 	problem string
 }
 
+// nearKnown reports whether stamp differs from one of fam's revision
+// stamps in one character: the commonest misread. (A stamp two digits
+// away is as likely a real revision as a double misread.)
+func nearKnown(fam *forms.Family, stamp string) bool {
+	for _, r := range fam.Revisions {
+		if len(r.Stamp) != len(stamp) {
+			continue
+		}
+		diff := 0
+		for i := range stamp {
+			if stamp[i] != r.Stamp[i] {
+				diff++
+			}
+		}
+		if diff <= 1 {
+			return true
+		}
+	}
+	return false
+}
+
 // fitQuality scores how well a page fits a template: the share of
 // landmarks found in place times their mean correlation.
 func fitQuality(r registration) float64 {
@@ -350,6 +371,18 @@ func (e *Engine) identifyRevision(t *tess, sc *scanned, h header) (ident, error)
 	default:
 		id.stamp, id.conf = best.rev.Stamp, 0.2*title
 		id.problem = "the revision stamp cannot be read; revision guessed from the layout"
+	}
+	if id.problem == "" && (s2 == "" || h.stamp == "" || s2 == h.stamp) {
+		if fam.Revision(id.stamp) != nil {
+			// OCR noise does not turn a stamp into another real date that
+			// is exactly one of this family's revisions: a stamp read as a
+			// known one is that one, whatever Tesseract's confidence.
+			id.conf = math.Max(id.conf, 0.93*title)
+		} else if nearKnown(fam, id.stamp) {
+			// A digit away from a posted revision: more likely a misread
+			// than a form the district never posted.
+			id.conf *= 0.5
+		}
 	}
 	id.rev = fam.Revision(id.stamp)
 	id.known = id.rev != nil
