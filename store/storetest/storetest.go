@@ -29,6 +29,7 @@ import (
 	"os/exec"
 	"os/user"
 	"path/filepath"
+	"sort"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -43,8 +44,8 @@ import (
 )
 
 // BinDir is where the PostgreSQL server binaries are looked for when they
-// are not on PATH.
-var BinDir = "/usr/lib/postgresql/15/bin"
+// are not on PATH; empty means the newest /usr/lib/postgresql/*/bin.
+var BinDir = ""
 
 // Server is a PostgreSQL server for tests.
 type Server struct {
@@ -91,7 +92,22 @@ func bin(name string) string {
 	if p, err := exec.LookPath(name); err == nil {
 		return p
 	}
-	return filepath.Join(BinDir, name)
+	dir := BinDir
+	if dir == "" {
+		dirs, _ := filepath.Glob("/usr/lib/postgresql/*/bin")
+		sort.Slice(dirs, func(i, j int) bool { return versionOf(dirs[i]) < versionOf(dirs[j]) })
+		dir = "/usr/lib/postgresql/15/bin"
+		if len(dirs) > 0 {
+			dir = dirs[len(dirs)-1]
+		}
+	}
+	return filepath.Join(dir, name)
+}
+
+// versionOf returns the major version in /usr/lib/postgresql/N/bin.
+func versionOf(dir string) int {
+	n, _ := strconv.Atoi(filepath.Base(filepath.Dir(dir)))
+	return n
 }
 
 // credential returns who to run the server as: the postgres system user
