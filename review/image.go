@@ -320,12 +320,28 @@ func (s *Server) pageGeometry(ctx context.Context, rd *forms.Reading, src store.
 }
 
 // crop cuts a template box, with a margin in points, out of a page image.
+// It samples the page through the registration, so the crop comes out
+// upright and holds the box's own writing even on a skewed page.
 func crop(img *image.Gray, g geometry, b forms.Box, margin float64) image.Image {
-	r := g.rect(b, margin).Intersect(img.Bounds())
-	if r.Empty() {
+	f := g.dpi / 72 // pixels per point
+	w, h := int(math.Ceil((b.W+2*margin)*f)), int(math.Ceil((b.H+2*margin)*f))
+	if w < 1 || h < 1 || w*h > 16<<20 {
 		return image.NewGray(image.Rect(0, 0, 1, 1))
 	}
-	return img.SubImage(r)
+	out := image.NewGray(image.Rect(0, 0, w, h))
+	bounds := img.Bounds()
+	for v := 0; v < h; v++ {
+		for u := 0; u < w; u++ {
+			x, y := g.m.apply(b.X-margin+(float64(u)+0.5)/f, b.Y-margin+(float64(v)+0.5)/f)
+			px, py := int(x*f), int(y*f)
+			c := uint8(255)
+			if image.Pt(px, py).In(bounds) {
+				c = img.Pix[(py-bounds.Min.Y)*img.Stride+(px-bounds.Min.X)]
+			}
+			out.Pix[v*out.Stride+u] = c
+		}
+	}
+	return out
 }
 
 // fieldPlace returns where a field is: the page and box it was read from,
