@@ -90,6 +90,18 @@ func (r *Runner) finish(ctx context.Context, it store.Item, attempt, maxAttempts
 	return err
 }
 
+// safely runs a stage, turning a panic (a decoder or the engine tripping
+// on a strange file) into an error, so that the item is retried and parked
+// like any other failure rather than lost with its job.
+func safely(stage func() error) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("panic: %v", p)
+		}
+	}()
+	return stage()
+}
+
 type splitWorker struct {
 	river.WorkerDefaults[SplitArgs]
 	r *Runner
@@ -97,7 +109,7 @@ type splitWorker struct {
 
 func (w *splitWorker) Work(ctx context.Context, job *river.Job[SplitArgs]) error {
 	it := store.Item{Kind: "message", ID: job.Args.MessageID}
-	return w.r.finish(ctx, it, job.Attempt, job.MaxAttempts, w.r.split(ctx, job))
+	return w.r.finish(ctx, it, job.Attempt, job.MaxAttempts, safely(func() error { return w.r.split(ctx, job) }))
 }
 
 func (r *Runner) split(ctx context.Context, job *river.Job[SplitArgs]) error {
@@ -152,7 +164,7 @@ type readWorker struct {
 
 func (w *readWorker) Work(ctx context.Context, job *river.Job[ReadArgs]) error {
 	it := store.Item{Kind: "attachment", ID: job.Args.AttachmentID}
-	return w.r.finish(ctx, it, job.Attempt, job.MaxAttempts, w.r.read(ctx, job))
+	return w.r.finish(ctx, it, job.Attempt, job.MaxAttempts, safely(func() error { return w.r.read(ctx, job) }))
 }
 
 // badAttachment returns the reason an attachment is set aside for good,
@@ -227,7 +239,7 @@ type decideWorker struct {
 
 func (w *decideWorker) Work(ctx context.Context, job *river.Job[DecideArgs]) error {
 	it := store.Item{Kind: "form", ID: job.Args.FormID}
-	return w.r.finish(ctx, it, job.Attempt, job.MaxAttempts, w.r.decide(ctx, job))
+	return w.r.finish(ctx, it, job.Attempt, job.MaxAttempts, safely(func() error { return w.r.decide(ctx, job) }))
 }
 
 func (r *Runner) decide(ctx context.Context, job *river.Job[DecideArgs]) error {

@@ -270,3 +270,35 @@ func TestFailedItemParkedAndRetried(t *testing.T) {
 	}
 	checkOutcomes(t, st, subs)
 }
+
+// panicReader panics, as a decoder tripping on a strange file might.
+type panicReader struct{}
+
+func (panicReader) ReadPages(context.Context, []ocr.Page) (ocr.Result, error) {
+	panic("index out of range")
+}
+
+// TestPanicParked checks that a stage that panics on its last try parks
+// its item as failed, rather than losing it with its job.
+func TestPanicParked(t *testing.T) {
+	ctx := context.Background()
+	_, st := openDB(t)
+	subs := loadSample(t, 1)
+	r, err := work.New(work.Config{Store: st, Reader: panicReader{}, Rules: rules(), MaxAttempts: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.IngestFile(ctx, subs[0].path, subs[0].raw); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Drain(ctx); err != nil {
+		t.Fatal(err)
+	}
+	fs, err := st.Failures(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(fs) != 1 || !strings.Contains(fs[0].Reason, "panic: index out of range") {
+		t.Errorf("failures: %+v, want the attachment parked with the panic", fs)
+	}
+}
