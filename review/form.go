@@ -593,7 +593,9 @@ func (s *Server) approve(w http.ResponseWriter, r *http.Request, ss *store.Sessi
 	confirmReject := r.PostFormValue("confirm") == "reject"
 	if d.Outcome == validate.Accept || (d.Outcome == validate.Reject && confirmReject) {
 		var notice *store.Email
-		if d.Outcome == validate.Reject {
+		// The engine told the school when it rejected the form; it is
+		// told again only for reasons it was not given.
+		if d.Outcome == validate.Reject && !sameReasons(dec, d.Reasons) {
 			notice = s.notice(f, reasonMessages(d.Reasons), "")
 		}
 		_, err := s.st.ResolveReview(r.Context(), store.Resolution{
@@ -825,4 +827,16 @@ func rowFlagged(why map[string][]string, row int) bool {
 		}
 	}
 	return false
+}
+
+// sameReasons reports whether the decision dec rejected the form for the
+// same reasons.
+func sameReasons(dec *store.DecisionRecord, rs []validate.Reason) bool {
+	if dec == nil || dec.Outcome != string(validate.Reject) {
+		return false
+	}
+	a, b := reasonMessages(dec.Reasons), reasonMessages(rs)
+	sort.Strings(a)
+	sort.Strings(b)
+	return strings.Join(a, "\n") == strings.Join(b, "\n")
 }

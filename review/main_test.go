@@ -295,7 +295,12 @@ func (e *env) seedForm(t *testing.T, id string, edit func(r *forms.Reading)) int
 		if err != nil {
 			return err
 		}
-		_, err = store.SaveDecision(ctx, tx, formID, d, nil)
+		// As the engine does, a rejection is told to the school at once.
+		var notice *store.Email
+		if d.Outcome == validate.Reject {
+			notice = &store.Email{To: s.truth.From, Subject: "MiSiS access request rejected", Body: "engine notice"}
+		}
+		_, err = store.SaveDecision(ctx, tx, formID, d, notice)
 		return err
 	})
 	if err != nil {

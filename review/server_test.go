@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/lausd/misis-intake/forms"
 	"github.com/lausd/misis-intake/store"
 )
 
@@ -346,6 +347,32 @@ func TestReviewRulesReject(t *testing.T) {
 	}
 	if qs, _ := e.st.Requests(ctx, store.RequestFilter{}); len(qs) != 0 {
 		t.Errorf("requests queued for a rejected form: %+v", qs)
+	}
+}
+
+// TestRulesRejectTold: a form the engine rejected but sent to review too
+// (one value sure and wrong, one unsure) is not rejected to the school
+// twice for the same reasons.
+func TestRulesRejectTold(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	id := e.seedForm(t, "sub-0001", both(unsure("phone", "818-802-0087", 0.6), func(r *forms.Reading) {
+		v := r.Values["employee_number"]
+		v.Text = "7535344" // seven digits, read surely
+		r.Values["employee_number"] = v
+	}))
+	if out, _ := e.st.Outbox(ctx); len(out) != 1 {
+		t.Fatalf("the engine's notice: %d e-mails, want 1", len(out))
+	}
+	cookie, csrf := e.session(t, "rita")
+	e.do(t, http.MethodGet, fmt.Sprintf("/review/%d", id), cookie, nil)
+	task, _ := e.st.LatestReviewTask(ctx, id)
+	post := map[string]string{"csrf": csrf, "task": fmt.Sprint(task.ID), "v.phone": "818-802-0087", "confirm": "reject"}
+	if rec := e.do(t, http.MethodPost, fmt.Sprintf("/review/%d/approve", id), cookie, post); rec.Header().Get("Location") != "/review?done=rejected" {
+		t.Fatalf("confirming the rules' rejection: %d %s", rec.Code, rec.Header().Get("Location"))
+	}
+	if out, _ := e.st.Outbox(ctx); len(out) != 1 {
+		t.Errorf("outbox has %d e-mails after the same rejection, want the engine's one", len(out))
 	}
 }
 
