@@ -106,6 +106,12 @@ func (e *Engine) checkGlyphs(rd read, k inkOf, r region, f *forms.Field) (read, 
 		rd.conf = math.Max(rd.conf, (0.9+0.09*share)*second.conf)
 		return rd, nil
 	}
+	if second.conf == 1 && rd.conf < 0.3 && share >= 0.4 {
+		// Tesseract's reading has not the field's form (eight digits, a
+		// date) and the second one has: it is the better guess to show a
+		// person, never sure on its own.
+		return read{second.text, 0.5 * share}, nil
+	}
 	if share >= 0.5 {
 		// A confident second reading of as many characters disagrees.
 		rd.conf = math.Min(rd.conf, 0.6)
