@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	"golang.org/x/crypto/bcrypt"
@@ -40,16 +41,22 @@ func HashPassword(password string) (string, error) {
 	if len(password) > 72 {
 		return "", errors.New("review: a password may have at most 72 bytes (bcrypt's limit)")
 	}
-	h, err := bcrypt.GenerateFromPassword([]byte(password), bcrypt.DefaultCost)
+	h, err := bcrypt.GenerateFromPassword([]byte(password), bcryptCost)
 	if err != nil {
 		return "", fmt.Errorf("review: hash password: %w", err)
 	}
 	return string(h), nil
 }
 
+// bcryptCost is the cost of new password hashes; tests lower it.
+var bcryptCost = bcrypt.DefaultCost
+
 // dummyHash is compared against when the user does not exist, so that a
 // wrong name takes as long as a wrong password.
-var dummyHash, _ = bcrypt.GenerateFromPassword([]byte("no such user, no such password"), bcrypt.MinCost)
+var dummyHash = sync.OnceValue(func() []byte {
+	h, _ := bcrypt.GenerateFromPassword([]byte("no such user, no such password"), bcryptCost)
+	return h
+})
 
 func randomToken() string {
 	var b [32]byte
@@ -156,7 +163,7 @@ func (s *Server) signin(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err != nil {
-		bcrypt.CompareHashAndPassword(dummyHash, []byte(pw)) //nolint:errcheck // timing only
+		bcrypt.CompareHashAndPassword(dummyHash(), []byte(pw)) //nolint:errcheck // timing only
 	}
 	if err != nil || bcrypt.CompareHashAndPassword([]byte(hash), []byte(pw)) != nil || u.Disabled {
 		s.log.Info("sign-in refused") // what was typed may be anything, so it is not logged

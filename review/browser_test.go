@@ -128,6 +128,7 @@ func text(t *testing.T, ctx context.Context, sel string) string {
 // another form is rejected and its notice is in the outbox, and a second
 // reviewer sees the first one's claim.
 func TestBrowser(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	ctx := context.Background()
 	approveID := e.seedForm(t, "sub-0001", both(unsure("employee_number", "75358447", 0.55), unsure("phone", "818-802-0087", 0.7)))

@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"golang.org/x/crypto/bcrypt"
 
 	"github.com/lausd/misis-intake/forms"
 	"github.com/lausd/misis-intake/store"
@@ -30,6 +31,7 @@ import (
 var pg *storetest.Server
 
 func TestMain(m *testing.M) {
+	bcryptCost = bcrypt.MinCost // the cost is bcrypt's business, not these tests'
 	pg = storetest.MustStart()
 	code := m.Run()
 	pg.Close()

@@ -18,6 +18,7 @@ import (
 // TestDashboardRetry shows a failed item with its reason, and lets an
 // admin (only) queue it again.
 func TestDashboardRetry(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	ctx := context.Background()
 	var msg int64
@@ -62,6 +63,7 @@ func TestDashboardRetry(t *testing.T) {
 // TestLogsHoldNoPersonalData works a form through search, review and
 // approval and checks that no employee number or name reached the log.
 func TestLogsHoldNoPersonalData(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	var buf bytes.Buffer
 	e.srv.log = slog.New(slog.NewTextHandler(&buf, nil))
@@ -91,6 +93,7 @@ func TestLogsHoldNoPersonalData(t *testing.T) {
 // TestIdentification settles a form identified with low confidence: the
 // reviewer confirms which revision it is, and the rules then judge it.
 func TestIdentification(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	ctx := context.Background()
 	id := e.seedForm(t, "sub-0002", func(r *forms.Reading) { r.Confidence = 0.5 })
@@ -132,6 +135,7 @@ func TestIdentification(t *testing.T) {
 // TestMarkReview settles a role box holding an unclear mark: the page
 // offers the marks as a list, and the reviewer's A is judged by the rules.
 func TestMarkReview(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	ctx := context.Background()
 	id := e.seedForm(t, "sub-0001", func(r *forms.Reading) {

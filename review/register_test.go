@@ -17,6 +17,7 @@ import (
 // templates and compares where field boxes land with where the corpus
 // generator put them.
 func TestRegister(t *testing.T) {
+	t.Parallel()
 	tpls := &templates{}
 	for _, id := range []string{"sub-0001", "sub-0005", "sub-0011", "sub-0023"} {
 		t.Run(id, func(t *testing.T) {
@@ -60,6 +61,7 @@ func TestRegister(t *testing.T) {
 // TestCrop samples a box through the registration: the crop of a shifted
 // box holds exactly the ink drawn where the map sends it.
 func TestCrop(t *testing.T) {
+	t.Parallel()
 	img := image.NewGray(image.Rect(0, 0, 288, 288)) // 2 pixels per point at 144 dpi
 	for i := range img.Pix {
 		img.Pix[i] = 255

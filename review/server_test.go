@@ -18,6 +18,7 @@ import (
 // route names is let through (whatever the handler then answers), any
 // other gets 403, and a browser without a session is sent to sign in.
 func TestRoutePermissions(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	form := e.seedForm(t, "sub-0001", unsure("employee_number", "75358447", 0.55))
 	fill := strings.NewReplacer("{form}", fmt.Sprint(form), "{page}", "1", "{field}", "employee_number",
@@ -94,6 +95,7 @@ func TestRoutePermissions(t *testing.T) {
 }
 
 func TestCSRF(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	form := e.seedForm(t, "sub-0001", unsure("employee_number", "75358447", 0.55))
 	cookie, csrf := e.session(t, "rita")
@@ -146,6 +148,7 @@ func (e *env) signin(t *testing.T, name, pw string) (*httptest.ResponseRecorder,
 }
 
 func TestSignin(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	rec, c := e.signin(t, "rita", "wrong-password")
 	if rec.Code != http.StatusUnauthorized || c != nil {
@@ -199,6 +202,7 @@ func csrfOf(t *testing.T, e *env, c *http.Cookie) (string, string) {
 }
 
 func TestSessionExpiry(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	_, c := e.signin(t, "paula", password("paula"))
 	if c == nil {
@@ -235,6 +239,7 @@ func TestSessionExpiry(t *testing.T) {
 // accept, the request is queued on its Local District's queue, and the
 // audit log holds the old and the new value.
 func TestReviewApprove(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	ctx := context.Background()
 	id := e.seedForm(t, "sub-0001", both(unsure("employee_number", "75358447", 0.55), unsure("phone", "818-802-0087", 0.7)))
@@ -321,6 +326,7 @@ func TestReviewApprove(t *testing.T) {
 // TestReviewRulesReject corrects a value into one the rules reject: the
 // page shows why, and the rejection is sent only when confirmed.
 func TestReviewRulesReject(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	ctx := context.Background()
 	id := e.seedForm(t, "sub-0001", unsure("employee_number", "7535344", 0.4))
@@ -354,6 +360,7 @@ func TestReviewRulesReject(t *testing.T) {
 // (one value sure and wrong, one unsure) is not rejected to the school
 // twice for the same reasons.
 func TestRulesRejectTold(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	ctx := context.Background()
 	id := e.seedForm(t, "sub-0001", both(unsure("phone", "818-802-0087", 0.6), func(r *forms.Reading) {
@@ -379,6 +386,7 @@ func TestRulesRejectTold(t *testing.T) {
 // TestReviewRejectAndBatch rejects a form for a reviewer's reason and
 // shows a batch form as its table.
 func TestReviewRejectAndBatch(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	ctx := context.Background()
 	id := e.seedForm(t, "sub-0011", unsure("phone", "2I3-555-0I47", 0.3))
@@ -434,6 +442,7 @@ func TestReviewRejectAndBatch(t *testing.T) {
 // TestProvisioning claims and completes a request: the confirmations go
 // to the outbox and someone else's claim is respected.
 func TestProvisioning(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	ctx := context.Background()
 	e.seedForm(t, "sub-0002", nil) // accepted by the rules at once
@@ -469,6 +478,7 @@ func TestProvisioning(t *testing.T) {
 }
 
 func TestBusinessDays(t *testing.T) {
+	t.Parallel()
 	z := mustZone("America/Los_Angeles")
 	fri := time.Date(2026, 11, 20, 12, 0, 0, 0, z)
 	for _, tc := range []struct {
@@ -487,6 +497,7 @@ func TestBusinessDays(t *testing.T) {
 }
 
 func TestSearchKeepsTermsOutOfURLs(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	id := e.seedForm(t, "sub-0002", nil)
 	cookie, csrf := e.session(t, "rita")
