@@ -196,7 +196,6 @@ func (s *Server) writePNG(w http.ResponseWriter, r *http.Request, ss *store.Sess
 		return
 	}
 	w.Header().Set("Content-Type", "image/png")
-	w.Header().Set("Cache-Control", "private, max-age=300")
 	w.Write(buf.Bytes()) //nolint:errcheck // the client went away
 }
 
@@ -232,7 +231,6 @@ func (s *Server) pageImage(w http.ResponseWriter, r *http.Request, ss *store.Ses
 		ps.mu.Unlock()
 	}
 	w.Header().Set("Content-Type", "image/png")
-	w.Header().Set("Cache-Control", "private, max-age=300")
 	w.Write(b) //nolint:errcheck // the client went away
 }
 
