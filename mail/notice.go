@@ -128,6 +128,8 @@ type RejectionNotice struct {
 	Request   RequestSummary
 	// Reasons are every reason the request was rejected; at least one.
 	Reasons []Reason
+	// Note is what the reviewer who rejected the form wrote, or "".
+	Note string
 	// FormsURL is where the current forms are posted; HelpDesk how to ask.
 	FormsURL, HelpDesk string
 }
@@ -143,6 +145,11 @@ type Confirmation struct {
 	// AccessEnds is when the access expires (mirror access ends with the
 	// academic year), or zero.
 	AccessEnds time.Time
+	// Denied is set when provisioning finished the request without
+	// granting it; the notice then says so instead of confirming.
+	Denied bool
+	// Note is what provisioning wrote when finishing the request, or "".
+	Note string
 	// HelpDesk says how to ask.
 	HelpDesk string
 }
