@@ -23,6 +23,7 @@ import (
 	"github.com/emersion/go-imap/v2/imapclient"
 	"github.com/emersion/go-imap/v2/imapserver"
 	"github.com/emersion/go-imap/v2/imapserver/imapmemserver"
+	"github.com/emersion/go-sasl"
 )
 
 const (
@@ -35,6 +36,26 @@ type imapTest struct {
 	user *imapmemserver.User
 	addr string
 	cert *x509.Certificate
+
+	// bodyFetches counts the whole messages fetched (BODY[] or
+	// BODY.PEEK[]).
+	bodyFetches atomic.Int64
+
+	mu sync.Mutex
+	// refuseInto is a mailbox the server will not move or copy messages
+	// into (over quota); "" for none.
+	refuseInto string
+	// tokens are the OAuth access tokens the server accepts now.
+	tokens map[string]bool
+	// presented lists the tokens clients signed in with, in order, and
+	// whether each was accepted.
+	presented []presentedToken
+	logins    int
+}
+
+type presentedToken struct {
+	token    string
+	accepted bool
 }
 
 type imapTestOptions struct {
@@ -46,8 +67,8 @@ type imapTestOptions struct {
 
 func startIMAP(t *testing.T, o imapTestOptions) *imapTest {
 	t.Helper()
-	mem := imapmemserver.New()
 	user := imapmemserver.NewUser(imapUser, imapPass)
+	ts := &imapTest{user: user, tokens: map[string]bool{}}
 	if err := user.Create("INBOX", nil); err != nil {
 		t.Fatal(err)
 	}
@@ -56,7 +77,6 @@ func startIMAP(t *testing.T, o imapTestOptions) *imapTest {
 			t.Fatal(err)
 		}
 	}
-	mem.AddUser(user)
 	caps := o.caps
 	if caps == nil {
 		caps = imap.CapSet{imap.CapIMAP4rev1: {}, imap.CapIMAP4rev2: {}}
@@ -64,7 +84,7 @@ func startIMAP(t *testing.T, o imapTestOptions) *imapTest {
 	cert, leaf := selfSigned(t)
 	opts := &imapserver.Options{
 		NewSession: func(*imapserver.Conn) (imapserver.Session, *imapserver.GreetingData, error) {
-			return mem.NewSession(), nil, nil
+			return &testSession{ts: ts}, nil, nil
 		},
 		Caps:         caps,
 		InsecureAuth: true,
@@ -87,7 +107,146 @@ func startIMAP(t *testing.T, o imapTestOptions) *imapTest {
 	}
 	go srv.Serve(ln)
 	t.Cleanup(func() { srv.Close() })
-	return &imapTest{user: user, addr: ln.Addr().String(), cert: leaf}
+	ts.addr, ts.cert = ln.Addr().String(), leaf
+	return ts
+}
+
+// testSession is imapmemserver's session for the one user, signing in with
+// a password (LOGIN, PLAIN) or an access token (XOAUTH2, OAUTHBEARER), and
+// counting fetches and refusing moves as the test asks.
+type testSession struct {
+	*imapmemserver.UserSession // nil until signed in
+	ts                         *imapTest
+}
+
+func (s *testSession) Login(username, password string) error {
+	if username != imapUser {
+		return imapserver.ErrAuthFailed
+	}
+	if err := s.ts.user.Login(username, password); err != nil {
+		return err
+	}
+	s.signedIn()
+	return nil
+}
+
+func (s *testSession) signedIn() {
+	s.ts.mu.Lock()
+	s.ts.logins++
+	s.ts.mu.Unlock()
+	s.UserSession = imapmemserver.NewUserSession(s.ts.user)
+}
+
+func (s *testSession) AuthenticateMechanisms() []string {
+	return []string{"PLAIN", "XOAUTH2", "OAUTHBEARER"}
+}
+
+func (s *testSession) Authenticate(mech string) (sasl.Server, error) {
+	switch mech {
+	case "PLAIN":
+		return sasl.NewPlainServer(func(identity, username, password string) error {
+			return s.Login(username, password)
+		}), nil
+	case "XOAUTH2":
+		return &xoauth2Server{check: s.checkToken}, nil
+	case "OAUTHBEARER":
+		return noOnRefusal{sasl.NewOAuthBearerServer(func(o sasl.OAuthBearerOptions) *sasl.OAuthBearerError {
+			if s.checkToken(o.Username, o.Token) != nil {
+				return &sasl.OAuthBearerError{Status: "invalid_token", Schemes: "bearer"}
+			}
+			return nil
+		})}, nil
+	}
+	return nil, &imap.Error{Type: imap.StatusResponseTypeNo, Text: "SASL mechanism not supported"}
+}
+
+// checkToken accepts a token the endpoint issued and the test did not
+// revoke, for the one user.
+func (s *testSession) checkToken(username, token string) error {
+	s.ts.mu.Lock()
+	ok := username == imapUser && s.ts.tokens[token]
+	s.ts.presented = append(s.ts.presented, presentedToken{token, ok})
+	s.ts.mu.Unlock()
+	if !ok {
+		return errors.New("invalid token")
+	}
+	s.signedIn()
+	return nil
+}
+
+func (s *testSession) Fetch(w *imapserver.FetchWriter, numSet imap.NumSet, options *imap.FetchOptions) error {
+	for _, bs := range options.BodySection {
+		if bs.Specifier == imap.PartSpecifierNone && len(bs.Part) == 0 {
+			s.ts.bodyFetches.Add(1)
+		}
+	}
+	return s.UserSession.Fetch(w, numSet, options)
+}
+
+func (s *testSession) refused(dest string) error {
+	s.ts.mu.Lock()
+	defer s.ts.mu.Unlock()
+	if s.ts.refuseInto != "" && dest == s.ts.refuseInto {
+		return &imap.Error{Type: imap.StatusResponseTypeNo, Code: imap.ResponseCodeOverQuota, Text: "Quota exceeded"}
+	}
+	return nil
+}
+
+func (s *testSession) Move(w *imapserver.MoveWriter, numSet imap.NumSet, dest string) error {
+	if err := s.refused(dest); err != nil {
+		return err
+	}
+	return s.UserSession.Move(w, numSet, dest)
+}
+
+func (s *testSession) Copy(numSet imap.NumSet, dest string) (*imap.CopyData, error) {
+	if err := s.refused(dest); err != nil {
+		return nil, err
+	}
+	return s.UserSession.Copy(numSet, dest)
+}
+
+// xoauth2Server is the server side of XOAUTH2 as Microsoft and Google run
+// it: a refused token is answered with a JSON challenge, then NO.
+type xoauth2Server struct {
+	check   func(user, token string) error
+	refused bool
+}
+
+func (x *xoauth2Server) Next(resp []byte) ([]byte, bool, error) {
+	if x.refused {
+		return nil, true, &imap.Error{Type: imap.StatusResponseTypeNo, Code: imap.ResponseCodeAuthenticationFailed, Text: "AUTHENTICATE failed"}
+	}
+	if resp == nil {
+		return []byte{}, false, nil // ask for the initial response
+	}
+	var user, token string
+	for _, f := range strings.Split(string(resp), "\x01") {
+		if v, ok := strings.CutPrefix(f, "user="); ok {
+			user = v
+		}
+		if v, ok := strings.CutPrefix(f, "auth=Bearer "); ok {
+			token = v
+		}
+	}
+	if x.check(user, token) != nil {
+		x.refused = true
+		return []byte(`{"status":"401","schemes":"bearer","scope":"https://outlook.office365.com/.default"}`), false, nil
+	}
+	return nil, true, nil
+}
+
+// noOnRefusal turns go-sasl's OAUTHBEARER refusal into the NO a server
+// sends.
+type noOnRefusal struct{ sasl.Server }
+
+func (n noOnRefusal) Next(resp []byte) ([]byte, bool, error) {
+	c, done, err := n.Server.Next(resp)
+	var ie *imap.Error
+	if err != nil && !errors.As(err, &ie) {
+		err = &imap.Error{Type: imap.StatusResponseTypeNo, Code: imap.ResponseCodeAuthenticationFailed, Text: "AUTHENTICATE failed"}
+	}
+	return c, done, err
 }
 
 type discardLogger struct{}
@@ -193,12 +352,16 @@ func seqRange(n uint32) []uint32 {
 	return out
 }
 
-// memSink is the store's part in these tests: it dedupes like the store
-// must, and quarantines what Parse rejects.
+// memSink is the store's part in these tests: it records every message
+// by its place and content and dedupes like the store must, and
+// quarantines what Parse rejects.
 type memSink struct {
 	mu       sync.Mutex
-	verdicts map[string]Verdict
-	commits  []Incoming
+	verdicts map[string]Verdict // by Message-ID (or hash)
+	places   map[place]Verdict  // every message recorded
+	contents map[string]Verdict // by mailbox and hash
+	commits  []Incoming         // messages committed as new
+	calls    int                // Commit calls
 	states   map[string]State
 	// fail, when set, makes Commit fail for a message before recording it.
 	fail func(Incoming) error
@@ -207,24 +370,49 @@ type memSink struct {
 	crash func(Incoming) bool
 }
 
+type place struct {
+	mailbox          string
+	uidValidity, uid uint32
+}
+
 func newMemSink() *memSink {
-	return &memSink{verdicts: map[string]Verdict{}, states: map[string]State{}}
+	return &memSink{verdicts: map[string]Verdict{}, places: map[place]Verdict{}, contents: map[string]Verdict{}, states: map[string]State{}}
+}
+
+func (s *memSink) Seen(ctx context.Context, mailbox string, uidValidity, uid uint32) (Verdict, bool, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	v, ok := s.places[place{mailbox, uidValidity, uid}]
+	return v, ok, nil
 }
 
 func (s *memSink) Commit(ctx context.Context, in Incoming) (Verdict, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.calls++
 	if s.fail != nil {
 		if err := s.fail(in); err != nil {
 			return Verdict{}, err
 		}
 	}
+	at := place{in.Mailbox, in.UIDValidity, in.UID}
+	if v, ok := s.places[at]; ok {
+		v.Duplicate = true
+		return v, nil
+	}
 	key := in.MessageID
 	if key == "" {
 		key = "sha256:" + in.Hash
 	}
+	if v, ok := s.contents[in.Mailbox+" "+in.Hash]; ok {
+		v.Duplicate = true
+		s.places[at] = v
+		return v, nil
+	}
 	if v, ok := s.verdicts[key]; ok {
 		v.Duplicate = true
+		s.places[at] = v
+		s.contents[in.Mailbox+" "+in.Hash] = v
 		return v, nil
 	}
 	var v Verdict
@@ -238,6 +426,8 @@ func (s *memSink) Commit(ctx context.Context, in Incoming) (Verdict, error) {
 		v = Verdict{Quarantine: true, Code: "mail.no_attachment", Reason: NoAttachmentReason}
 	}
 	s.verdicts[key] = v
+	s.places[at] = v
+	s.contents[in.Mailbox+" "+in.Hash] = v
 	s.commits = append(s.commits, in)
 	if s.crash != nil && s.crash(in) {
 		return Verdict{}, errors.New("process died after commit")

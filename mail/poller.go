@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"net"
+	"net/http"
 	"slices"
 	"strings"
 	"time"
@@ -52,6 +53,18 @@ type PollerConfig struct {
 	// Backoff gives the wait before reconnection attempt n (1, 2, ...).
 	// Nil means doubling from 1 second up to 5 minutes, with jitter.
 	Backoff func(attempt int) time.Duration
+	// Lock keeps pollers of the mailbox apart across processes (the
+	// store's database lock). Nil keeps apart only the pollers of this
+	// process.
+	Lock Locker
+	// TokenRenewal, for OAuth sign-in, is how long before its expiry an
+	// access token is replaced; a session is ended and opened again with
+	// a new token that long before its token expires, as Microsoft 365
+	// drops sessions whose token expired. Zero means DefaultTokenRenewal.
+	TokenRenewal time.Duration
+	// HTTPClient fetches OAuth tokens. Nil means a client with
+	// CommandTimeout as its timeout.
+	HTTPClient *http.Client
 }
 
 func (c PollerConfig) withDefaults() PollerConfig {
@@ -79,6 +92,15 @@ func (c PollerConfig) withDefaults() PollerConfig {
 	if c.Backoff == nil {
 		c.Backoff = defaultBackoff
 	}
+	if c.Lock == nil {
+		c.Lock = processLocks
+	}
+	if c.TokenRenewal <= 0 {
+		c.TokenRenewal = DefaultTokenRenewal
+	}
+	if c.HTTPClient == nil {
+		c.HTTPClient = &http.Client{Timeout: c.CommandTimeout}
+	}
 	return c
 }
 
@@ -98,9 +120,16 @@ func defaultBackoff(attempt int) time.Duration {
 // EXPUNGE only on a server without UIDPLUS). A crash between any two steps
 // leaves the message in the watched mailbox, to be fetched again and
 // recognised by the Sink's dedupe: nothing is lost, nothing doubled.
+//
+// Only one Poller at a time watches a mailbox (PollerConfig.Lock), and every
+// message it sees is recorded by the Sink with its place (mailbox,
+// UIDVALIDITY, UID), Message-ID and content hash: a recorded message is not
+// fetched again, and after a UIDVALIDITY change the mailbox is looked at
+// anew and matched by content.
 type Poller struct {
-	cfg PollerConfig
-	log *slog.Logger
+	cfg    PollerConfig
+	log    *slog.Logger
+	tokens *tokens // OAuth sign-in only
 }
 
 // NewPoller checks cfg and returns a Poller.
@@ -115,15 +144,62 @@ func NewPoller(cfg PollerConfig) (*Poller, error) {
 		return nil, errors.New("mail: poller needs the watched, processed and quarantine mailbox names")
 	}
 	cfg = cfg.withDefaults()
-	return &Poller{cfg: cfg, log: cfg.Logger.With("mailbox", cfg.Server.MailboxKey())}, nil
+	p := &Poller{cfg: cfg, log: cfg.Logger.With("mailbox", cfg.Server.MailboxKey())}
+	switch cfg.Server.Auth {
+	case "", AuthLogin, AuthPlain:
+	case AuthXOAuth2, AuthOAuthBearer:
+		if err := cfg.Server.OAuth.check(); err != nil {
+			return nil, err
+		}
+		p.tokens = newTokens(cfg.Server.OAuth, cfg.TokenRenewal, cfg.HTTPClient)
+	default:
+		return nil, fmt.Errorf("mail: unknown sign-in %q", cfg.Server.Auth)
+	}
+	return p, nil
 }
 
 // Run watches the mailbox until ctx is cancelled, then returns nil. It
-// takes in what is there, then waits for new mail with IDLE (ended and
-// re-issued every IdleRestart, with a NOOP to detect a silent connection)
-// or, on a server without IDLE, polls every PollInterval. A dropped
-// connection or a failed login is retried with backoff.
+// first waits for the mailbox's lock (PollerConfig.Lock), which it keeps
+// until it returns, or until the lock is lost and it waits for it again.
+// It takes in what is there, then waits for new mail with IDLE (ended and
+// re-issued every IdleRestart, with a NOOP deadline to detect a silent
+// connection, and a pass over the mailbox each time in case a notice was
+// missed) or, on a server without IDLE, polls every PollInterval. A
+// dropped connection or a failed login is retried with backoff.
 func (p *Poller) Run(ctx context.Context) error {
+	for ctx.Err() == nil {
+		lease, err := p.cfg.Lock.Lock(ctx, p.cfg.Server.MailboxKey())
+		if err != nil {
+			if ctx.Err() == nil {
+				p.log.Warn("mailbox lock", "error", err)
+				sleep(ctx, p.cfg.Backoff(1))
+			}
+			continue
+		}
+		p.log.Info("this poller watches the mailbox")
+		lost := p.watch(ctx, lease)
+		lease.Unlock()
+		if lost {
+			p.log.Warn("mailbox lock lost; waiting to take it again")
+		}
+	}
+	return nil
+}
+
+// watch runs sessions while the lease holds; it reports whether the lease
+// was lost.
+func (p *Poller) watch(ctx context.Context, lease Lease) bool {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	lost := make(chan struct{})
+	go func() {
+		select {
+		case <-lease.Lost():
+			close(lost)
+			cancel()
+		case <-ctx.Done():
+		}
+	}()
 	attempt := 0
 	for ctx.Err() == nil {
 		start := time.Now()
@@ -131,28 +207,61 @@ func (p *Poller) Run(ctx context.Context) error {
 		if ctx.Err() != nil {
 			break
 		}
+		if errors.Is(err, errRenewToken) {
+			p.log.Info("signing in again before the OAuth token expires")
+			attempt = 0
+			continue
+		}
 		if time.Since(start) > 2*time.Minute {
 			attempt = 0 // the connection had been healthy
 		}
 		attempt++
 		wait := p.cfg.Backoff(attempt)
 		p.log.Warn("mailbox connection lost; reconnecting", "error", err, "attempt", attempt, "wait", wait)
-		t := time.NewTimer(wait)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-		case <-t.C:
-		}
+		sleep(ctx, wait)
 	}
-	return nil
+	select {
+	case <-lost:
+		return true
+	default:
+		return false
+	}
+}
+
+func sleep(ctx context.Context, d time.Duration) {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+	case <-t.C:
+	}
 }
 
 // Drain takes in every message present in the mailbox once and returns. It
-// returns an error when it could not connect or when some message could not
-// be committed (that message stays in the mailbox).
+// waits for the mailbox's lock first (while another poller watches the
+// mailbox, until ctx ends). It returns an error when it could not connect
+// or when some message could not be committed (that message stays in the
+// mailbox).
 func (p *Poller) Drain(ctx context.Context) error {
+	lease, err := p.cfg.Lock.Lock(ctx, p.cfg.Server.MailboxKey())
+	if err != nil {
+		return fmt.Errorf("mail: mailbox lock: %w", err)
+	}
+	defer lease.Unlock()
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go func() {
+		select {
+		case <-lease.Lost():
+			cancel()
+		case <-ctx.Done():
+		}
+	}()
 	return p.session(ctx, false)
 }
+
+// errRenewToken ends a session whose OAuth token is about to expire.
+var errRenewToken = errors.New("mail: the OAuth token is about to expire")
 
 // ErrMessagesLeft is returned by Drain when some messages could not be
 // committed; they stay in the mailbox for the next run.
@@ -190,6 +299,9 @@ type conn struct {
 	newMail  chan struct{}
 	state    State
 	keywords bool // the mailbox takes keywords (PERMANENTFLAGS has \*)
+	// renewAt is when the session must end to sign in again with a new
+	// OAuth token; zero without OAuth or when the token does not expire.
+	renewAt time.Time
 }
 
 func (p *Poller) connect(ctx context.Context) (*conn, error) {
@@ -243,11 +355,13 @@ func (p *Poller) connect(ctx context.Context) (*conn, error) {
 		s.close()
 		return nil, fmt.Errorf("connect to %s: %w", srv, err)
 	}
-	if err := s.timed(ctx, p.cfg.CommandTimeout, "log in", func() error {
-		return s.c.Login(srv.Username, srv.Password).Wait()
-	}); err != nil {
+	expiry, err := s.signIn(ctx)
+	if err != nil {
 		s.close()
 		return nil, fmt.Errorf("log in to %s: %w", srv, err)
+	}
+	if !expiry.IsZero() {
+		s.renewAt = expiry.Add(-p.cfg.TokenRenewal)
 	}
 	for _, name := range []string{srv.Processed, srv.Quarantine} {
 		if err := s.ensureMailbox(ctx, name); err != nil {
@@ -271,8 +385,9 @@ func (p *Poller) connect(ctx context.Context) (*conn, error) {
 		return nil, fmt.Errorf("load mailbox state: %w", err)
 	}
 	if st.UIDValidity != 0 && st.UIDValidity != sel.UIDValidity {
-		// The server renumbered the mailbox: every message present is
-		// looked at again; the Sink recognises those it already has.
+		// The server renumbered the mailbox: no record matches the new
+		// places, so every message present is fetched again, and the
+		// Sink recognises those it already has by their content.
 		p.log.Warn("mailbox UIDVALIDITY changed; rescanning it", "old_uidvalidity", st.UIDValidity, "new_uidvalidity", sel.UIDValidity)
 		st.LastUID = 0
 	}
@@ -416,10 +531,19 @@ type sinkError struct{ err error }
 func (e *sinkError) Error() string { return "commit: " + e.err.Error() }
 func (e *sinkError) Unwrap() error { return e.err }
 
-// take fetches, commits and moves one message.
+// take fetches, commits and moves one message; a message the Sink has a
+// record of is only moved.
 func (s *conn) take(ctx context.Context, uid imap.UID) error {
 	cfg := s.p.cfg
 	set := imap.UIDSetNum(uid)
+	v, seen, err := cfg.Sink.Seen(ctx, cfg.Server.MailboxKey(), s.state.UIDValidity, uint32(uid))
+	if err != nil {
+		return &sinkError{fmt.Errorf("look up the record: %w", err)}
+	}
+	if seen {
+		s.p.log.Info("message recorded before; moving it without fetching", "uid", uid)
+		return s.move(ctx, set, uid, v)
+	}
 	var meta *imapclient.FetchMessageBuffer
 	if err := s.timed(ctx, cfg.CommandTimeout, "fetch size", func() error {
 		msgs, err := s.c.Fetch(set, &imap.FetchOptions{UID: true, RFC822Size: true, InternalDate: true}).Collect()
@@ -466,10 +590,18 @@ func (s *conn) take(ctx context.Context, uid imap.UID) error {
 		Hash:        hash,
 		Received:    meta.InternalDate,
 	}
-	v, err := cfg.Sink.Commit(ctx, in)
+	v, err = cfg.Sink.Commit(ctx, in)
 	if err != nil {
 		return &sinkError{err}
 	}
+	s.p.log.Info("message recorded", "uid", uid, "message_id", id, "hash", hash[:12], "size", meta.RFC822Size,
+		"duplicate", v.Duplicate, "quarantine", v.Quarantine, "code", v.Code)
+	return s.move(ctx, set, uid, v)
+}
+
+// move moves a committed message where its verdict says.
+func (s *conn) move(ctx context.Context, set imap.UIDSet, uid imap.UID, v Verdict) error {
+	cfg := s.p.cfg
 	dest := cfg.Server.Processed
 	if v.Quarantine {
 		dest = cfg.Server.Quarantine
@@ -487,8 +619,7 @@ func (s *conn) take(ctx context.Context, uid imap.UID) error {
 	}); err != nil {
 		return err
 	}
-	s.p.log.Info("message taken in", "uid", uid, "message_id", id, "hash", hash[:12], "size", meta.RFC822Size,
-		"duplicate", v.Duplicate, "quarantine", v.Quarantine, "code", v.Code, "moved_to", dest)
+	s.p.log.Info("message moved", "uid", uid, "moved_to", dest)
 	return nil
 }
 
@@ -523,6 +654,14 @@ func (s *conn) wait(ctx context.Context, retry bool) error {
 	if retry {
 		pollEvery, idleFor = min(pollEvery, cfg.RetryInterval), min(idleFor, cfg.RetryInterval)
 	}
+	renew := false
+	if !s.renewAt.IsZero() {
+		left := max(time.Until(s.renewAt), 0)
+		if left <= pollEvery || left <= idleFor {
+			renew = true
+			pollEvery, idleFor = min(pollEvery, left), min(idleFor, left)
+		}
+	}
 	if !s.c.Caps().Has(imap.CapIdle) {
 		t := time.NewTimer(pollEvery)
 		defer t.Stop()
@@ -532,6 +671,9 @@ func (s *conn) wait(ctx context.Context, retry bool) error {
 		case <-s.c.Closed():
 			return errors.New("connection closed by the server")
 		case <-t.C:
+		}
+		if renew && !time.Now().Before(s.renewAt) {
+			return errRenewToken
 		}
 		return s.noop(ctx)
 	}
@@ -563,6 +705,9 @@ func (s *conn) wait(ctx context.Context, retry bool) error {
 	}
 	if ctx.Err() != nil {
 		return ctx.Err()
+	}
+	if restart && renew && !time.Now().Before(s.renewAt) {
+		return errRenewToken
 	}
 	if restart {
 		return s.noop(ctx)

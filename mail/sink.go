@@ -11,15 +11,32 @@ import (
 	"github.com/emersion/go-message/textproto"
 )
 
-// Sink is where the Poller hands each fetched message. The store implements
-// it; the Poller moves a message out of the watched mailbox only after
-// Commit returned without error, so Commit must be durable when it returns.
+// Sink is where the Poller hands each fetched message, and where it keeps
+// the record of every message it saw. The store implements it; the Poller
+// moves a message out of the watched mailbox only after Commit returned
+// without error, so Commit must be durable when it returns.
+//
+// The record, not the UID, decides whether a message was handled: a UID
+// means nothing once the server changes the mailbox's UIDVALIDITY (a
+// mailbox deleted and created again, a server restored or migrated), and
+// UIDs then start again from 1.
 type Sink interface {
-	// Commit records one message. It dedupes by Message-ID, or by Hash when
-	// the message has none, so a message fetched again after a crash is
-	// recognised: it then returns the verdict it gave the first time, with
-	// Duplicate set. An error leaves the message in the mailbox, to be
-	// fetched and committed again later.
+	// Seen returns the verdict recorded for the message at this place
+	// (mailbox, UIDVALIDITY, UID), and false when none is. The Poller asks
+	// before fetching: a recorded message is neither fetched nor committed
+	// again, only moved where its verdict says (a move that failed before
+	// is tried again; a message the server would not let go is not
+	// downloaded over and over).
+	Seen(ctx context.Context, mailbox string, uidValidity, uid uint32) (Verdict, bool, error)
+	// Commit records one message at its place with its Message-ID and
+	// content hash, whether or not it yields a document, and returns the
+	// verdict. A message whose content (Hash) was recorded in this mailbox
+	// before, at another place (the UIDVALIDITY changed, or it was put
+	// back), or whose Message-ID was committed before (a crash came between
+	// commit and move, the sender delivered it twice), gets the verdict it
+	// was given the first time, with Duplicate set, and starts no new work.
+	// An error leaves the message in the mailbox, to be fetched and
+	// committed again later.
 	Commit(ctx context.Context, in Incoming) (Verdict, error)
 	// LoadState returns the state last saved for a mailbox, or the zero
 	// State when none was.
@@ -73,8 +90,9 @@ type Verdict struct {
 // State is what the Poller remembers about a mailbox between runs.
 type State struct {
 	// UIDValidity is the mailbox's UIDVALIDITY when State was saved. When
-	// the server reports another, UIDs were renumbered: the Poller starts
-	// over and relies on the Sink's dedupe.
+	// the server reports another, UIDs were renumbered: the Poller looks at
+	// every message again, and the Sink recognises those it has by their
+	// content.
 	UIDValidity uint32
 	// LastUID is the highest UID up to which every message was committed.
 	LastUID uint32

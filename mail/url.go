@@ -52,6 +52,13 @@ type Server struct {
 	// (query parameters processed= and quarantine=; "Processed" and
 	// "Quarantine" by default).
 	Processed, Quarantine string
+	// Auth is how the Poller signs in (query parameter auth=); "" is
+	// AuthLogin.
+	Auth Auth
+	// OAuth configures the token for AuthXOAuth2 and AuthOAuthBearer: the
+	// URL gives its public part (client_id=, tenant=, scope=, token_url=),
+	// WithOAuthEnv the rest and the secret.
+	OAuth OAuth
 }
 
 // String returns the URL with the password replaced by "xxxxx", fit for
@@ -68,9 +75,14 @@ func (s Server) String() string {
 	if s.Mailbox != "" {
 		u.Path = "/" + s.Mailbox
 	}
+	q := url.Values{}
 	if s.Security == StartTLS {
-		u.RawQuery = "starttls=1"
+		q.Set("starttls", "1")
 	}
+	if s.Auth != "" {
+		q.Set("auth", string(s.Auth))
+	}
+	u.RawQuery = q.Encode()
 	return u.String()
 }
 
@@ -89,13 +101,41 @@ func badURL(kind, format string, args ...any) error {
 //
 // Special characters in the user name or password are percent-encoded
 // (%40 for @). Optional query parameters processed= and quarantine= name
-// the mailboxes handled messages move to. Errors never repeat the password.
+// the mailboxes handled messages move to.
+//
+// auth= chooses the sign-in: login (the IMAP LOGIN command, the default),
+// plain (SASL PLAIN), or, with an OAuth 2.0 access token and no password,
+// xoauth2 or oauthbearer, as Microsoft 365 and Gmail want:
+//
+//	imaps://intake@lausd.net@outlook.office365.com/INBOX?auth=xoauth2&tenant=TENANT&client_id=ID
+//
+// client_id=, tenant=, scope= and token_url= may be given in the URL or in
+// the environment (see [Server.WithOAuthEnv]); the client secret or
+// refresh token only in the environment. Errors never repeat the password.
 func ParseIMAPURL(raw string) (Server, error) {
 	s, q, err := parseServerURL("IMAP", raw, map[string]string{"imaps": "993", "imap": "143"})
 	if err != nil {
 		return Server{}, err
 	}
-	if s.Username == "" || s.Password == "" {
+	if a, ok := q.rest["auth"]; ok {
+		switch Auth(strings.ToLower(a)) {
+		case AuthLogin, AuthPlain, AuthXOAuth2, AuthOAuthBearer:
+			s.Auth = Auth(strings.ToLower(a))
+		default:
+			return Server{}, badURL("IMAP", "auth=%q: use login, plain, xoauth2 or oauthbearer", a)
+		}
+		if s.Auth == AuthLogin {
+			s.Auth = ""
+		}
+	}
+	if s.Auth.OAuth() {
+		if s.Username == "" {
+			return Server{}, badURL("IMAP", "auth=%s needs the mailbox's user name (imaps://user@host/INBOX?auth=%s)", s.Auth, s.Auth)
+		}
+		if s.Password != "" {
+			return Server{}, badURL("IMAP", "auth=%s signs in with a token: leave the password out of the URL and set %s or %s", s.Auth, EnvClientSecret, EnvRefreshToken)
+		}
+	} else if s.Username == "" || s.Password == "" {
 		return Server{}, badURL("IMAP", "a user name and a password are required (imaps://user:pass@host/INBOX)")
 	}
 	s.Mailbox = "INBOX"
@@ -109,8 +149,25 @@ func ParseIMAPURL(raw string) (Server, error) {
 			s.Processed = val
 		case "quarantine":
 			s.Quarantine = val
+		case "auth":
+		case "client_id", "tenant", "scope", "token_url":
+			if !s.Auth.OAuth() {
+				return Server{}, badURL("IMAP", "%s= goes with auth=xoauth2 or auth=oauthbearer", key)
+			}
+			switch key {
+			case "client_id":
+				s.OAuth.ClientID = val
+			case "tenant":
+				s.OAuth.Tenant = val
+			case "scope":
+				s.OAuth.Scope = val
+			case "token_url":
+				s.OAuth.TokenURL = val
+			}
+		case "client_secret", "refresh_token", "password":
+			return Server{}, badURL("IMAP", "%s= does not belong in the URL; set it in the environment (%s, %s)", key, EnvClientSecret, EnvRefreshToken)
 		default:
-			return Server{}, badURL("IMAP", "unknown parameter %q (known: starttls, processed, quarantine)", key)
+			return Server{}, badURL("IMAP", "unknown parameter %q (known: starttls, processed, quarantine, auth, client_id, tenant, scope, token_url)", key)
 		}
 	}
 	if s.Processed == "" || s.Quarantine == "" || s.Processed == s.Mailbox || s.Quarantine == s.Mailbox || s.Processed == s.Quarantine {
