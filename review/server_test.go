@@ -165,8 +165,17 @@ func TestSignin(t *testing.T) {
 	if !c.HttpOnly || c.SameSite != http.SameSiteStrictMode || c.Path != "/" {
 		t.Errorf("session cookie %+v: want HttpOnly, SameSite=Strict, Path=/", c)
 	}
-	if got := e.do(t, http.MethodGet, "/review", c, nil).Code; got != http.StatusOK {
-		t.Errorf("GET /review signed in: %d", got)
+	page := e.do(t, http.MethodGet, "/review", c, nil)
+	if page.Code != http.StatusOK {
+		t.Errorf("GET /review signed in: %d", page.Code)
+	}
+	for h, want := range map[string]string{
+		"Cache-Control": "no-store", "X-Frame-Options": "DENY", "X-Content-Type-Options": "nosniff",
+		"Content-Security-Policy": "default-src 'self'",
+	} {
+		if got := page.Header().Get(h); !strings.Contains(got, want) {
+			t.Errorf("header %s: %q, want %q", h, got, want)
+		}
 	}
 	// The database keeps only the token's hash.
 	var n int
