@@ -146,6 +146,58 @@ func (s *Server) showSignin(w http.ResponseWriter, r *http.Request, code int, pr
 	})
 }
 
+// Sign-in throttling: after maxFailures wrong passwords for one name
+// within failureWindow, that name may not sign in until the window has
+// passed since the last failure.
+const (
+	maxFailures   = 5
+	failureWindow = 15 * time.Minute
+)
+
+// failures counts recent wrong passwords by name typed. It lives in
+// memory: a restart forgives, and several servers each count their own.
+type failures struct {
+	mu sync.Mutex
+	by map[string][]time.Time
+}
+
+func (f *failures) recent(name string, now time.Time) []time.Time {
+	var keep []time.Time
+	for _, t := range f.by[name] {
+		if now.Sub(t) < failureWindow {
+			keep = append(keep, t)
+		}
+	}
+	if len(keep) == 0 {
+		delete(f.by, name)
+	} else {
+		f.by[name] = keep
+	}
+	return keep
+}
+
+// locked reports whether name has failed too often lately.
+func (f *failures) locked(name string, now time.Time) bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return len(f.recent(name, now)) >= maxFailures
+}
+
+func (f *failures) add(name string, now time.Time) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.by == nil {
+		f.by = map[string][]time.Time{}
+	}
+	f.by[name] = append(f.recent(name, now), now)
+}
+
+func (f *failures) clear(name string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	delete(f.by, name)
+}
+
 func (s *Server) signin(w http.ResponseWriter, r *http.Request) {
 	c, err := r.Cookie(signinCookie)
 	tok := r.PostFormValue("csrf")
@@ -157,6 +209,11 @@ func (s *Server) signin(w http.ResponseWriter, r *http.Request) {
 	}
 	name := strings.TrimSpace(strings.ToLower(r.PostFormValue("name")))
 	pw := r.PostFormValue("password")
+	if s.failed.locked(name, s.cfg.Now()) {
+		s.log.Info("sign-in refused: too many failures")
+		s.showSignin(w, r, http.StatusTooManyRequests, "Too many wrong passwords for this name; try again in 15 minutes.")
+		return
+	}
 	u, hash, err := s.st.UserPassword(r.Context(), name)
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		s.fail(w, r, nil, err)
@@ -167,9 +224,11 @@ func (s *Server) signin(w http.ResponseWriter, r *http.Request) {
 	}
 	if err != nil || bcrypt.CompareHashAndPassword([]byte(hash), []byte(pw)) != nil || u.Disabled {
 		s.log.Info("sign-in refused") // what was typed may be anything, so it is not logged
+		s.failed.add(name, s.cfg.Now())
 		s.showSignin(w, r, http.StatusUnauthorized, "The name or password is wrong.")
 		return
 	}
+	s.failed.clear(name)
 	now := s.cfg.Now()
 	if _, err := s.st.DeleteExpiredSessions(r.Context(), now); err != nil {
 		s.log.Error("delete expired sessions", "err", err)

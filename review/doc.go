@@ -14,7 +14,8 @@
 // People sign in with accounts kept in the database (`intake users add`,
 // bcrypt). A session is a random token in an HttpOnly, SameSite=Strict
 // cookie; the server keeps only its hash, with an idle and an absolute
-// expiry. Every POST carries the session's CSRF token. Every route names
+// expiry. Five wrong passwords for a name within 15 minutes refuse that
+// name for the rest of the window. Every POST carries the session's CSRF token. Every route names
 // the roles that may use it (see routes); anyone else gets 403, and a
 // browser without a session is sent to the sign-in page. Search terms
 // travel in POST bodies, never in URLs, and the request log holds paths

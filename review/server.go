@@ -122,6 +122,7 @@ type Server struct {
 	mux    *http.ServeMux
 	images *imageCache
 	tpls   *templates
+	failed failures
 }
 
 // New makes a Server.

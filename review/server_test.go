@@ -210,6 +210,26 @@ func csrfOf(t *testing.T, e *env, c *http.Cookie) (string, string) {
 	return body, tok
 }
 
+func TestSigninThrottled(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	for i := 0; i < maxFailures; i++ {
+		if rec, _ := e.signin(t, "rita", "wrong-password"); rec.Code != http.StatusUnauthorized {
+			t.Fatalf("failure %d: %d", i+1, rec.Code)
+		}
+	}
+	if rec, c := e.signin(t, "rita", password("rita")); rec.Code != http.StatusTooManyRequests || c != nil {
+		t.Errorf("right password after %d failures: %d, want 429 and no session", maxFailures, rec.Code)
+	}
+	if _, c := e.signin(t, "rob", password("rob")); c == nil {
+		t.Errorf("another name is refused too")
+	}
+	e.clock.Add(failureWindow)
+	if _, c := e.signin(t, "rita", password("rita")); c == nil {
+		t.Errorf("still refused after the window passed")
+	}
+}
+
 func TestSessionExpiry(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
