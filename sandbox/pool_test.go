@@ -1,0 +1,84 @@
+package sandbox
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"sync"
+	"testing"
+
+	"github.com/lausd/misis-intake/forms"
+	"github.com/lausd/misis-intake/ocr"
+	"github.com/lausd/misis-intake/pipeline"
+	"github.com/lausd/misis-intake/raster"
+)
+
+var (
+	blankOnce sync.Once
+	blankPDF  []byte
+)
+
+// blankForm is the current district-staff form rendered blank: one vector
+// page the engine identifies.
+func blankForm(t testing.TB) []byte {
+	t.Helper()
+	blankOnce.Do(func() {
+		reg := forms.MustLoad()
+		fam := reg.Family("district-staff")
+		var b bytes.Buffer
+		if err := forms.Render(&b, fam.Current()); err != nil {
+			t.Fatal(err)
+		}
+		blankPDF = b.Bytes()
+	})
+	return blankPDF
+}
+
+// The sandboxed read gives what the same read in process gives, documents
+// and errors alike.
+func TestSameAsInProcess(t *testing.T) {
+	ctx := context.Background()
+	eng, err := ocr.New(ocr.Config{Workers: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(eng.Close)
+	p := newPool(t, testConfig(t))
+	tests := []struct {
+		name string
+		data []byte
+		want error
+	}{
+		{"blank form", blankForm(t), nil},
+		{"truncated PDF", []byte("%PDF-1.4\n1 0 obj <<"), raster.ErrCorrupt},
+		{"ZIP renamed", []byte("PK\x03\x04 not a document"), raster.ErrUnsupported},
+		{"empty", nil, raster.ErrUnsupported},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			want, werr := pipeline.ReadAttachment(ctx, eng, tc.data, raster.Limits{})
+			got, gerr := p.ReadAttachment(ctx, tc.data, raster.Limits{})
+			if !errors.Is(werr, tc.want) || (tc.want == nil) != (werr == nil) {
+				t.Fatalf("in process: error %v, want %v", werr, tc.want)
+			}
+			if !errors.Is(gerr, tc.want) || (tc.want == nil) != (gerr == nil) {
+				t.Fatalf("sandboxed: error %v, want %v", gerr, tc.want)
+			}
+			if werr != nil {
+				if gerr.Error() != werr.Error() {
+					t.Errorf("sandboxed error %q, in process %q", gerr, werr)
+				}
+				return
+			}
+			wj, _ := json.Marshal(want)
+			gj, _ := json.Marshal(got)
+			if !bytes.Equal(wj, gj) {
+				t.Errorf("sandboxed document differs:\n got %s\nwant %s", gj, wj)
+			}
+			if len(got.Forms) != 1 || got.Forms[0].Family != "district-staff" {
+				t.Errorf("got %d forms, want the district-staff form", len(got.Forms))
+			}
+		})
+	}
+}
