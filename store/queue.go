@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/lausd/misis-intake/notice"
 )
 
 // Request statuses.
@@ -175,8 +177,12 @@ func (s *Store) Complete(ctx context.Context, id int64, c Completion) (Request, 
 		if out, err = lockRequest(ctx, tx, id); err != nil {
 			return err
 		}
-		for _, e := range confirmations(out) {
-			if err := insertEmail(ctx, tx, "confirmation", e, &out.FormID, &out.ID); err != nil {
+		es, err := s.notices.Confirmation(confirmationOf(out))
+		if err != nil {
+			return fmt.Errorf("store: complete request %d: %w", id, err)
+		}
+		for _, e := range es {
+			if err := insertEmail(ctx, tx, "confirmation", *EmailFrom(e), &out.FormID, &out.ID); err != nil {
 				return err
 			}
 		}
@@ -185,38 +191,18 @@ func (s *Store) Complete(ctx context.Context, id int64, c Completion) (Request, 
 	return out, err
 }
 
-// confirmations are the e-mails telling the user and the signing
-// administrator how a request ended.
-func confirmations(q Request) []Email {
-	var to []string
-	for _, a := range []string{q.Email, q.AdminEmail} {
-		if a != "" && (len(to) == 0 || to[0] != a) {
-			to = append(to, a)
-		}
+// confirmationOf returns a finished request as its confirmation tells it.
+func confirmationOf(q Request) notice.Request {
+	n := notice.Request{
+		ID: q.ID, Family: q.Family, Received: q.CreatedAt, FirstName: q.FirstName, LastName: q.LastName,
+		LocationCode: q.LocationCode, RolesAdd: q.RolesAdd, RolesRemove: q.RolesRemove,
+		Removal: q.Action == "remove_all", Email: q.Email, AdminEmail: q.AdminEmail,
+		Granted: q.Status == RequestGranted, Note: q.Note,
 	}
-	what := "access to MiSiS was set up"
-	subj := "MiSiS access request completed"
-	if q.Status == RequestDenied {
-		what = "access to MiSiS was not granted"
-		subj = "MiSiS access request denied"
-	}
-	var b strings.Builder
-	fmt.Fprintf(&b, "Request %d (%s", q.ID, q.Action)
-	if len(q.RolesAdd) > 0 {
-		fmt.Fprintf(&b, ", add: %s", strings.Join(q.RolesAdd, ", "))
-	}
-	fmt.Fprintf(&b, "): %s.\n", what)
 	if q.EndDate != nil {
-		fmt.Fprintf(&b, "Access ends on %s, the end of the academic year.\n", q.EndDate.Format("01/02/2006"))
+		n.EndDate = *q.EndDate
 	}
-	if q.Note != "" {
-		fmt.Fprintf(&b, "Note from ITD: %s\n", q.Note)
-	}
-	out := make([]Email, 0, len(to))
-	for _, a := range to {
-		out = append(out, Email{To: a, Subject: subj, Body: b.String()})
-	}
-	return out
+	return n
 }
 
 // OutboxEmail is an e-mail waiting in (or sent from) the outbox.
@@ -228,18 +214,30 @@ type OutboxEmail struct {
 	Body      string     `json:"body"`
 	FormID    *int64     `json:"form_id,omitempty"`
 	RequestID *int64     `json:"request_id,omitempty"`
+	CreatedAt time.Time  `json:"created_at"`
 	SentAt    *time.Time `json:"sent_at,omitempty"`
+	// MessageID is the Message-ID it was (or is being) sent with.
+	MessageID string `json:"message_id,omitempty"`
+	// Attempts counts the tries to send it; LastError says why the last
+	// one failed.
+	Attempts  int    `json:"attempts"`
+	LastError string `json:"last_error,omitempty"`
+	// ParkedAt is set when it will not be sent (ParkReason says why).
+	ParkedAt   *time.Time `json:"parked_at,omitempty"`
+	ParkReason string     `json:"park_reason,omitempty"`
 }
 
 // Outbox lists the outbox, oldest first.
 func (s *Store) Outbox(ctx context.Context) ([]OutboxEmail, error) {
-	rows, err := s.pool.Query(ctx, `SELECT id, kind, to_addr, subject, body, form_id, request_id, sent_at FROM outbox ORDER BY id`)
+	rows, err := s.pool.Query(ctx, `SELECT id, kind, to_addr, subject, body, form_id, request_id, created_at, sent_at,
+		message_id, attempts, last_error, parked_at, park_reason FROM outbox ORDER BY id`)
 	if err != nil {
 		return nil, fmt.Errorf("store: read outbox: %w", err)
 	}
 	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (OutboxEmail, error) {
 		var e OutboxEmail
-		err := r.Scan(&e.ID, &e.Kind, &e.To, &e.Subject, &e.Body, &e.FormID, &e.RequestID, &e.SentAt)
+		err := r.Scan(&e.ID, &e.Kind, &e.To, &e.Subject, &e.Body, &e.FormID, &e.RequestID, &e.CreatedAt, &e.SentAt,
+			&e.MessageID, &e.Attempts, &e.LastError, &e.ParkedAt, &e.ParkReason)
 		return e, err
 	})
 	if err != nil {

@@ -11,6 +11,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/lausd/misis-intake/forms"
+	"github.com/lausd/misis-intake/notice"
 	"github.com/lausd/misis-intake/validate"
 )
 
@@ -145,6 +146,15 @@ type FormToDecide struct {
 	// MessageKey is that message's Message-ID (or hash key).
 	MessageKey string
 	Subject    string
+	// Received is when the message arrived; Filename is the attachment's
+	// name.
+	Received time.Time
+	Filename string
+}
+
+// Notice returns the form as a rejection notice describes it.
+func (f FormToDecide) Notice() notice.Form {
+	return notice.Form{ID: f.ID, From: f.From, MessageKey: f.MessageKey, Received: f.Received, Filename: f.Filename, Reading: &f.Reading}
 }
 
 // Form returns a stored form with its fields, as a Reading the rules can
@@ -153,10 +163,10 @@ func (s *Store) Form(ctx context.Context, id int64) (FormToDecide, error) {
 	f := FormToDecide{ID: id}
 	r := &f.Reading
 	err := s.pool.QueryRow(ctx, `SELECT f.status, f.family, f.revision, f.known, f.confidence, f.pages,
-			m.from_addr, m.message_key, m.subject
+			m.from_addr, m.message_key, m.subject, m.received_at, a.filename
 		FROM forms f JOIN attachments a ON a.id = f.attachment_id JOIN messages m ON m.id = a.message_id
 		WHERE f.id = $1`, id).
-		Scan(&f.Status, &r.Family, &r.Revision, &r.Known, &r.Confidence, &r.Pages, &f.From, &f.MessageKey, &f.Subject)
+		Scan(&f.Status, &r.Family, &r.Revision, &r.Known, &r.Confidence, &r.Pages, &f.From, &f.MessageKey, &f.Subject, &f.Received, &f.Filename)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return f, fmt.Errorf("store: form %d: %w", id, ErrNotFound)
 	}
@@ -195,6 +205,13 @@ type Email struct {
 	To      string
 	Subject string
 	Body    string
+	// InReplyTo is the Message-ID of the submission answered, or "".
+	InReplyTo string
+}
+
+// EmailFrom returns a notice as an outbox e-mail.
+func EmailFrom(e notice.Email) *Email {
+	return &Email{To: e.To, Subject: e.Subject, Body: e.Body, InReplyTo: e.InReplyTo}
 }
 
 // DecideResult says what SaveDecision stored.
@@ -295,8 +312,9 @@ func dateOrNil(d validate.Date) *time.Time {
 }
 
 func insertEmail(ctx context.Context, tx pgx.Tx, kind string, e Email, formID, requestID *int64) error {
-	_, err := tx.Exec(ctx, `INSERT INTO outbox (kind, to_addr, subject, body, form_id, request_id) VALUES ($1, $2, $3, $4, $5, $6)`,
-		kind, e.To, e.Subject, e.Body, formID, requestID)
+	_, err := tx.Exec(ctx, `INSERT INTO outbox (kind, to_addr, subject, body, in_reply_to, form_id, request_id)
+		VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+		kind, e.To, e.Subject, e.Body, e.InReplyTo, formID, requestID)
 	if err != nil {
 		return fmt.Errorf("store: queue %s e-mail: %w", kind, err)
 	}

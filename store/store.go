@@ -8,6 +8,8 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/lausd/misis-intake/notice"
 )
 
 // ErrNoDatabase is returned by URL when neither a flag nor DATABASE_URL
@@ -30,7 +32,8 @@ func URL(flagValue string) (string, error) {
 
 // Store is the intake's database. It is safe for concurrent use.
 type Store struct {
-	pool *pgxpool.Pool
+	pool    *pgxpool.Pool
+	notices *notice.Notices
 }
 
 // Config configures Open.
@@ -42,6 +45,10 @@ type Config struct {
 	// time spent in the database with it). It may also implement
 	// pgx.BatchTracer and pgx.CopyFromTracer.
 	Tracer pgx.QueryTracer
+	// Notices writes the notices the store queues itself (the
+	// confirmations of Complete) and that the workers and the review UI
+	// queue through it (Store.Notices); nil means notice.New's defaults.
+	Notices *notice.Notices
 }
 
 // Open connects to the database at url. It does not check the schema; see
@@ -57,6 +64,12 @@ func Open(ctx context.Context, url string, cfg Config) (*Store, error) {
 	if cfg.Tracer != nil {
 		pc.ConnConfig.Tracer = cfg.Tracer
 	}
+	notices := cfg.Notices
+	if notices == nil {
+		if notices, err = notice.New(notice.Config{}); err != nil {
+			return nil, fmt.Errorf("store: %w", err)
+		}
+	}
 	pool, err := pgxpool.NewWithConfig(ctx, pc)
 	if err != nil {
 		return nil, fmt.Errorf("store: connect: %w", err)
@@ -65,8 +78,11 @@ func Open(ctx context.Context, url string, cfg Config) (*Store, error) {
 		pool.Close()
 		return nil, fmt.Errorf("store: connect: %w", err)
 	}
-	return &Store{pool: pool}, nil
+	return &Store{pool: pool, notices: notices}, nil
 }
+
+// Notices returns the notice writer the store was opened with.
+func (s *Store) Notices() *notice.Notices { return s.notices }
 
 // Close closes every connection.
 func (s *Store) Close() { s.pool.Close() }
