@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"errors"
 	"sync"
+	"syscall"
+	"time"
 	"testing"
 
 	"github.com/lausd/misis-intake/forms"
@@ -80,5 +82,55 @@ func TestSameAsInProcess(t *testing.T) {
 				t.Errorf("got %d forms, want the district-staff form", len(got.Forms))
 			}
 		})
+	}
+}
+
+// A child serves attachment after attachment, and is replaced after
+// MaxUses; children read concurrently up to Children.
+func TestReuseAndRestart(t *testing.T) {
+	ctx := context.Background()
+	cfg := testConfig(t)
+	cfg.MaxUses = 2
+	p := newPool(t, cfg)
+	bad := []byte("%PDF-1.4\n")
+	var seen []int
+	for i := range 3 {
+		if _, err := p.ReadAttachment(ctx, bad, raster.Limits{}); !errors.Is(err, raster.ErrCorrupt) {
+			t.Fatalf("read %d: %v", i, err)
+		}
+		seen = append(seen, pids(p)...)
+	}
+	// After the second use the child retires: the third read starts a
+	// new one.
+	if len(seen) != 2 || seen[0] == seen[1] {
+		t.Errorf("children seen %v, want one for reads 1-2 and a new one for read 3", seen)
+	}
+}
+
+func TestCancel(t *testing.T) {
+	cfg := testConfig(t)
+	p := newPool(t, cfg)
+	ctx, cancel := context.WithCancel(context.Background())
+	if _, err := p.ReadAttachment(ctx, []byte("%PDF-1.4\n"), raster.Limits{}); !errors.Is(err, raster.ErrCorrupt) {
+		t.Fatal(err)
+	}
+	pid := pids(p)[0]
+	go func() {
+		time.Sleep(200 * time.Millisecond)
+		cancel()
+	}()
+	_, err := p.ReadAttachment(ctx, blankForm(t), raster.Limits{})
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("error %v, want context.Canceled", err)
+	}
+	if syscall.Kill(pid, 0) == nil {
+		t.Errorf("child %d still running after the cancel", pid)
+	}
+	if len(pids(p)) != 0 {
+		t.Errorf("children %v kept after the cancel", pids(p))
+	}
+	p.Close()
+	if _, err := p.ReadAttachment(context.Background(), nil, raster.Limits{}); !errors.Is(err, ErrClosed) {
+		t.Errorf("after Close: %v, want ErrClosed", err)
 	}
 }
