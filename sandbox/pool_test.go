@@ -7,8 +7,8 @@ import (
 	"errors"
 	"sync"
 	"syscall"
-	"time"
 	"testing"
+	"time"
 
 	"github.com/lausd/misis-intake/forms"
 	"github.com/lausd/misis-intake/ocr"
