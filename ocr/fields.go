@@ -75,12 +75,12 @@ func (e *Engine) readText(t *tess, r region, f *forms.Field, thr uint8) (read, e
 	if f.Kind == forms.KindDigits || f.Kind == forms.KindDate {
 		return e.checkGlyphs(rd, k, r, f)
 	}
-	if rd.conf < verifyAbove {
+	if rd.conf < e.thr.For(f.Kind) {
 		return rd, nil
 	}
 	// A read confident enough to be accepted is read again from the same
 	// ink at another scale; if the two differ, neither is sure.
-	again, err := t.read(scaleGray(img, 0.7), fieldDPI*0.7, psm, set)
+	again, err := t.read(scaleGray(img, 0.6), fieldDPI*0.6, psm, set)
 	if err != nil {
 		return read{}, fmt.Errorf("field %s: %w", f.Name, err)
 	}
@@ -118,10 +118,6 @@ func (e *Engine) checkGlyphs(rd read, k inkOf, r region, f *forms.Field) (read, 
 	}
 	return rd, nil
 }
-
-// verifyAbove is the confidence above which a text read is checked by a
-// second read.
-const verifyAbove = 0.8
 
 // trimNoise drops words at either end that hold no letter or digit: the
 // dots and ticks specks and rule remains become.
