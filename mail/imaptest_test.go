@@ -206,6 +206,25 @@ func (s *testSession) Copy(numSet imap.NumSet, dest string) (*imap.CopyData, err
 	return s.UserSession.Copy(numSet, dest)
 }
 
+// Idle checks the mailbox for changes every 20 ms while idling, as Dovecot
+// does (mailbox_idle_check_interval). imapmemserver's own IDLE reports only
+// changes made after it started, so a message delivered between a
+// client's last command and its IDLE would go unnoticed.
+func (s *testSession) Idle(w *imapserver.UpdateWriter, stop <-chan struct{}) error {
+	t := time.NewTicker(20 * time.Millisecond)
+	defer t.Stop()
+	for {
+		if err := s.UserSession.Poll(w, true); err != nil {
+			return err
+		}
+		select {
+		case <-stop:
+			return nil
+		case <-t.C:
+		}
+	}
+}
+
 // xoauth2Server is the server side of XOAUTH2 as Microsoft and Google run
 // it: a refused token is answered with a JSON challenge, then NO.
 type xoauth2Server struct {
