@@ -222,9 +222,3 @@ func (s *Store) AuditLog(ctx context.Context, f AuditFilter) ([]AuditRecord, err
 	}
 	return out, nil
 }
-
-// AuditUI appends an entry to the audit log for something done in the
-// review UI outside any other change (a retry asked for, a sign-out).
-func (s *Store) AuditUI(ctx context.Context, actor, action, subj string, detail map[string]any) error {
-	return s.InTx(ctx, func(tx pgx.Tx) error { return audit(ctx, tx, actor, action, subj, detail) })
-}
