@@ -1,0 +1,81 @@
+package ocr
+
+import (
+	"reflect"
+	"testing"
+
+	"github.com/lausd/misis-intake/forms"
+)
+
+func TestGroup(t *testing.T) {
+	reg := forms.MustLoad()
+	batch := reg.Revision("batch-removal", "05/01/2023")
+	mirror := reg.Revision("school-mirror", "02/17/2022")
+	rows := batch.TableRows()
+	sure := func(s string) forms.Value { return forms.Value{Text: s, Confidence: 0.99, Sure: true} }
+	unsure := func(s string) forms.Value { return forms.Value{Text: s, Confidence: 0.3} }
+	// page makes a read batch page: its number, count and location, and
+	// the last name in its first row.
+	page := func(index int, n, m, loc forms.Value, first string) pageResult {
+		return pageResult{
+			info: PageInfo{Index: index, Family: batch.Family, Revision: batch.Stamp, Known: true, FormPage: 1, Confidence: 0.95},
+			rev:  batch,
+			values: map[string]forms.Value{
+				"page_number": n, "page_count": m, "location_code": loc,
+				forms.RowField(1, "last_name"): sure(first),
+			},
+		}
+	}
+	cover := pageResult{info: PageInfo{Index: 1, NotAForm: true}}
+	access := pageResult{
+		info:   PageInfo{Index: 9, Family: mirror.Family, Revision: mirror.Stamp, Known: true, FormPage: 1, Confidence: 0.9},
+		rev:    mirror,
+		values: map[string]forms.Value{"employee_number": sure("12345678")},
+	}
+	unknown := pageResult{info: PageInfo{Index: 7, Family: "school-mirror", Revision: "04/01/2024", Confidence: 0.9}}
+	type form struct {
+		family string
+		pages  []int
+		firsts []string // last names of row 1 of each page, numbered on
+	}
+	cases := []struct {
+		name  string
+		pages []pageResult
+		want  []form
+	}{
+		{"numbered pages", []pageResult{cover, page(2, sure("1"), sure("2"), sure("1867"), "Nguyen"), page(3, sure("2"), sure("2"), sure("1867"), "Reyes")},
+			[]form{{"batch-removal", []int{2, 3}, []string{"Nguyen", "Reyes"}}}},
+		{"page number misread, count agrees", []pageResult{page(1, sure("1"), sure("3"), sure("1867"), "A"), page(2, unsure("7"), sure("3"), sure("1867"), "B"), page(3, sure("3"), sure("3"), sure("1867"), "C")},
+			[]form{{"batch-removal", []int{1, 2, 3}, []string{"A", "B", "C"}}}},
+		{"numbers unread, same place", []pageResult{page(1, unsure(""), unsure(""), sure("1867"), "A"), page(2, unsure(""), unsure(""), unsure("1861"), "B")},
+			[]form{{"batch-removal", []int{1, 2}, []string{"A", "B"}}}},
+		{"two batches of one page", []pageResult{page(1, sure("1"), sure("1"), sure("1867"), "A"), page(2, sure("1"), sure("1"), sure("1867"), "B")},
+			[]form{{"batch-removal", []int{1}, []string{"A"}}, {"batch-removal", []int{2}, []string{"B"}}}},
+		{"numbers unread, another place", []pageResult{page(1, unsure(""), unsure(""), sure("1867"), "A"), page(2, unsure(""), unsure(""), sure("2999"), "B")},
+			[]form{{"batch-removal", []int{1}, []string{"A"}}, {"batch-removal", []int{2}, []string{"B"}}}},
+		{"cover sheet between", []pageResult{page(1, sure("1"), sure("2"), sure("1867"), "A"), cover, page(3, sure("2"), sure("2"), sure("1867"), "B")},
+			[]form{{"batch-removal", []int{1}, []string{"A"}}, {"batch-removal", []int{3}, []string{"B"}}}},
+		{"access form and unknown revision", []pageResult{page(1, sure("1"), sure("1"), sure("1867"), "A"), unknown, access},
+			[]form{{"batch-removal", []int{1}, []string{"A"}}, {"school-mirror", []int{7}, nil}, {"school-mirror", []int{9}, nil}}},
+	}
+	e := &Engine{}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			got := e.group(tc.pages)
+			if len(got) != len(tc.want) {
+				t.Fatalf("got %d forms, want %d: %+v", len(got), len(tc.want), got)
+			}
+			for i, w := range tc.want {
+				g := got[i]
+				if g.Family != w.family || !reflect.DeepEqual(g.Pages, w.pages) {
+					t.Errorf("form %d is %s on %v, want %s on %v", i, g.Family, g.Pages, w.family, w.pages)
+				}
+				for k, name := range w.firsts {
+					if v := g.Values[forms.RowField(k*rows+1, "last_name")]; v.Text != name {
+						t.Errorf("form %d row %d is %q, want %q", i, k*rows+1, v.Text, name)
+					}
+				}
+			}
+		})
+	}
+}
