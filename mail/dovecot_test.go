@@ -2,6 +2,7 @@ package mail
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"testing"
 	"time"
@@ -51,5 +52,64 @@ func TestPollerDovecot(t *testing.T) {
 	cancel()
 	if err := <-done; err != nil {
 		t.Errorf("Run: %v", err)
+	}
+}
+
+// TestPollerDovecotUIDValidity: the watched mailbox is deleted and created
+// again (UIDVALIDITY changes, UIDs start again from 1), and the old mail is
+// restored into it beside new mail. The new mail, whose UIDs were used
+// before, is taken in (a poller that trusts UIDs alone skips it); the old
+// mail is recognised by its content and not taken in twice.
+func TestPollerDovecotUIDValidity(t *testing.T) {
+	dc := dovecottest.Start(t)
+	old := [][]byte{formMessage("restored.1@lausd.net"), textMessage("restored.2@lausd.net")}
+	uv1 := dc.Recreate(t, "Faxes")
+	for _, raw := range old {
+		dc.Append(t, "Faxes", raw)
+	}
+	srv, err := ParseIMAPURL(dc.URL("Faxes"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sink := newMemSink()
+	p := newTestPoller(t, srv, sink, nil)
+	if err := p.Drain(context.Background()); err != nil {
+		t.Fatalf("Drain: %v\n%s", err, dc.Log())
+	}
+	if st := sink.state(srv.MailboxKey()); st.UIDValidity != uv1 || st.LastUID != 2 {
+		t.Fatalf("state %+v, want UIDVALIDITY %d and LastUID 2", st, uv1)
+	}
+
+	uv2 := dc.Recreate(t, "Faxes")
+	if uv2 == uv1 {
+		t.Fatalf("UIDVALIDITY %d did not change", uv2)
+	}
+	// New mail takes UIDs 1 and 3, the restored old mail 2 and 4.
+	dc.Append(t, "Faxes", formMessage("new.1@lausd.net"))
+	dc.Append(t, "Faxes", old[0])
+	dc.Append(t, "Faxes", textMessage("new.2@lausd.net"))
+	dc.Append(t, "Faxes", old[1])
+	if err := p.Drain(context.Background()); err != nil {
+		t.Fatalf("Drain after the change: %v\n%s", err, dc.Log())
+	}
+	var ids []string
+	for _, in := range sink.committed() {
+		ids = append(ids, in.MessageID)
+	}
+	want := []string{"restored.1@lausd.net", "restored.2@lausd.net", "new.1@lausd.net", "new.2@lausd.net"}
+	if fmt.Sprint(ids) != fmt.Sprint(want) {
+		t.Errorf("committed %v, want %v (new mail once, old mail not again)", ids, want)
+	}
+	for uid, dup := range map[uint32]bool{1: false, 2: true, 3: false, 4: true} {
+		v, seen, _ := sink.Seen(context.Background(), srv.MailboxKey(), uv2, uid)
+		if !seen || v.Duplicate != dup {
+			t.Errorf("record of UID %d under the new UIDVALIDITY: %+v (seen %v), want duplicate %v", uid, v, seen, dup)
+		}
+	}
+	if st := sink.state(srv.MailboxKey()); st.UIDValidity != uv2 || st.LastUID != 4 {
+		t.Errorf("state %+v, want UIDVALIDITY %d and LastUID 4", st, uv2)
+	}
+	if n, p, q := dc.Count(t, "Faxes"), dc.Count(t, "Processed"), dc.Count(t, "Quarantine"); n != 0 || p != 3 || q != 3 {
+		t.Errorf("Faxes %d, Processed %d, Quarantine %d: want 0, 3 and 3", n, p, q)
 	}
 }

@@ -247,6 +247,65 @@ func (s *Server) Count(t testing.TB, mailbox string) uint32 {
 	return *st.NumMessages
 }
 
+// Client returns an IMAP client logged in as the test user, logged out
+// when the test ends.
+func (s *Server) Client(t testing.TB) *imapclient.Client {
+	t.Helper()
+	c, err := imapclient.DialInsecure(s.Addr, nil)
+	if err != nil {
+		t.Fatalf("dovecottest: %v", err)
+	}
+	t.Cleanup(func() { c.Close() })
+	if err := c.Login(s.User, s.Password).Wait(); err != nil {
+		t.Fatalf("dovecottest: login: %v", err)
+	}
+	return c
+}
+
+// Append stores a message in a mailbox over IMAP, as a client or a
+// restore from backup does.
+func (s *Server) Append(t testing.TB, mailbox string, raw []byte) {
+	t.Helper()
+	c := s.Client(t)
+	cmd := c.Append(mailbox, int64(len(raw)), nil)
+	if _, err := cmd.Write(raw); err != nil {
+		t.Fatalf("dovecottest: append to %s: %v", mailbox, err)
+	}
+	if err := cmd.Close(); err != nil {
+		t.Fatalf("dovecottest: append to %s: %v", mailbox, err)
+	}
+	if _, err := cmd.Wait(); err != nil {
+		t.Fatalf("dovecottest: append to %s: %v", mailbox, err)
+	}
+	c.Logout().Wait()
+}
+
+// Recreate deletes a mailbox (when it exists) and creates it again, empty:
+// Dovecot gives it a new UIDVALIDITY and its UIDs start again from 1. It
+// returns the new UIDVALIDITY.
+func (s *Server) Recreate(t testing.TB, mailbox string) uint32 {
+	t.Helper()
+	c := s.Client(t)
+	defer func() { c.Logout().Wait() }()
+	listed, err := c.List("", mailbox, nil).Collect()
+	if err != nil {
+		t.Fatalf("dovecottest: list %s: %v\n%s", mailbox, err, s.Log())
+	}
+	if len(listed) > 0 {
+		if err := c.Delete(mailbox).Wait(); err != nil {
+			t.Fatalf("dovecottest: delete %s: %v", mailbox, err)
+		}
+	}
+	if err := c.Create(mailbox, nil).Wait(); err != nil {
+		t.Fatalf("dovecottest: create %s: %v", mailbox, err)
+	}
+	st, err := c.Status(mailbox, &imap.StatusOptions{UIDValidity: true}).Wait()
+	if err != nil {
+		t.Fatalf("dovecottest: status %s: %v", mailbox, err)
+	}
+	return st.UIDValidity
+}
+
 // waitGreeting dials until the server says "* OK", it exits, or the time
 // is up.
 func waitGreeting(addr string, exited <-chan error, limit time.Duration) error {
