@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/lausd/misis-intake/forms"
+	"github.com/lausd/misis-intake/notice"
 	"github.com/lausd/misis-intake/store"
 	"github.com/lausd/misis-intake/validate"
 )
@@ -592,15 +593,18 @@ func (s *Server) approve(w http.ResponseWriter, r *http.Request, ss *store.Sessi
 	}
 	confirmReject := r.PostFormValue("confirm") == "reject"
 	if d.Outcome == validate.Accept || (d.Outcome == validate.Reject && confirmReject) {
-		var notice *store.Email
+		var email *store.Email
 		// The engine told the school when it rejected the form; it is
 		// told again only for reasons it was not given.
 		if d.Outcome == validate.Reject && !sameReasons(dec, d.Reasons) {
-			notice = s.notice(f, reasonMessages(d.Reasons), "")
+			if email, err = s.notice(f, d.Reasons, ""); err != nil {
+				s.fail(w, r, ss, err)
+				return
+			}
 		}
 		_, err := s.st.ResolveReview(r.Context(), store.Resolution{
 			FormID: f.ID, TaskID: task.ID, By: ss.User.Name, Now: s.cfg.Now(), Values: set,
-			Family: family, Revision: revision, Decision: d, Notice: notice,
+			Family: family, Revision: revision, Decision: d, Notice: email,
 		})
 		if s.resolveFailed(w, r, ss, err) {
 			return
@@ -655,34 +659,18 @@ func reasonMessages(rs []validate.Reason) []string {
 	return out
 }
 
-// notice is the rejection e-mail for a form: to the signing
-// administrator when their address is known surely, else to the sender.
-func (s *Server) notice(f store.FormToDecide, reasons []string, note string) *store.Email {
-	to := f.From
-	if v, ok := f.Reading.Get("admin_email"); ok && (v.Sure || v.Source == forms.FromReviewer) && v.Text != "" && !strings.ContainsAny(v.Text, "@ \t") {
-		to = v.Text + "@lausd.net"
+// notice is the rejection e-mail for a form, listing every reason and
+// the reviewer's note, addressed and worded by the store's notices (see
+// package notice): nil when there is no reason to tell.
+func (s *Server) notice(f store.FormToDecide, reasons []validate.Reason, note string) (*store.Email, error) {
+	e, err := s.st.Notices().Rejection(f.Notice(), reasons, note)
+	if errors.Is(err, notice.ErrNoReason) {
+		return nil, nil
 	}
-	if to == "" {
-		return nil
+	if err != nil {
+		return nil, err
 	}
-	title := "MiSiS access request form"
-	if fam := s.reg.Family(f.Reading.Family); fam != nil {
-		title = fam.Title
-	}
-	var b strings.Builder
-	fmt.Fprintf(&b, "Your %s", title)
-	if f.Reading.Revision != "" {
-		fmt.Fprintf(&b, " (Rev. %s)", f.Reading.Revision)
-	}
-	b.WriteString(" could not be accepted:\n\n")
-	for _, m := range reasons {
-		fmt.Fprintf(&b, "  - %s\n", m)
-	}
-	if note = strings.TrimSpace(note); note != "" {
-		fmt.Fprintf(&b, "\nNote from ITD: %s\n", note)
-	}
-	b.WriteString("\nPlease correct the form and send it again. Forms are posted on the MiSiS website, http://misis.lausd.net\n")
-	return &store.Email{To: to, Subject: "MiSiS access request rejected", Body: b.String()}
+	return store.EmailFrom(e), nil
 }
 
 // maxNote bounds a reviewer's free text.
@@ -718,9 +706,14 @@ func (s *Server) reject(w http.ResponseWriter, r *http.Request, ss *store.Sessio
 	d := validate.Decision{Outcome: validate.Reject, Reasons: []validate.Reason{{
 		Code: validate.Code("reviewer." + reason.Key), Message: reason.Message,
 	}}}
-	_, err := s.st.ResolveReview(r.Context(), store.Resolution{
+	email, err := s.notice(f, d.Reasons, note)
+	if err != nil {
+		s.fail(w, r, ss, err)
+		return
+	}
+	_, err = s.st.ResolveReview(r.Context(), store.Resolution{
 		FormID: f.ID, TaskID: task.ID, By: ss.User.Name, Now: s.cfg.Now(),
-		Decision: d, Notice: s.notice(f, []string{reason.Message}, note), Note: note,
+		Decision: d, Notice: email, Note: note,
 	})
 	if s.resolveFailed(w, r, ss, err) {
 		return
