@@ -11,8 +11,8 @@ import (
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 
-	"github.com/lausd/misis-intake/forms"
 	"github.com/lausd/misis-intake/mail"
+	"github.com/lausd/misis-intake/notice"
 	"github.com/lausd/misis-intake/pipeline"
 	"github.com/lausd/misis-intake/raster"
 	"github.com/lausd/misis-intake/store"
@@ -256,44 +256,25 @@ func (r *Runner) decide(ctx context.Context, job *river.Job[DecideArgs]) error {
 	if err != nil {
 		return err
 	}
-	var notice *store.Email
+	var email *store.Email
 	if d.Outcome == validate.Reject {
-		notice = rejectionNotice(r.cfg.Registry, f, d)
+		e, err := r.cfg.Notices.Rejection(f.Notice(), d.Reasons, "")
+		switch {
+		case errors.Is(err, notice.ErrNoReason):
+			r.log.Warn("rejected without a reason to tell; no notice", "form", f.ID)
+		case err != nil:
+			return err
+		default:
+			email = store.EmailFrom(e)
+			r.log.Info("rejection notice queued", "form", f.ID, "via", e.Via)
+		}
 	}
 	return st.InTx(ctx, func(tx pgx.Tx) error {
-		if _, err := store.SaveDecision(ctx, tx, f.ID, d, notice); err != nil {
+		if _, err := store.SaveDecision(ctx, tx, f.ID, d, email); err != nil {
 			return err
 		}
 		return complete(ctx, tx, job)
 	})
-}
-
-// rejectionNotice is the e-mail telling the submitter why a form was
-// rejected: to the signing administrator when the machine read that
-// address surely, else to the sender of the message.
-func rejectionNotice(reg *forms.Registry, f store.FormToDecide, d validate.Decision) *store.Email {
-	to := f.From
-	if v, ok := f.Reading.Get("admin_email"); ok && (v.Sure || v.Source == forms.FromReviewer) && v.Text != "" && !strings.ContainsAny(v.Text, "@ \t") {
-		to = v.Text + "@lausd.net"
-	}
-	if to == "" {
-		return nil
-	}
-	title := f.Reading.Family
-	if fam := reg.Family(f.Reading.Family); fam != nil {
-		title = fam.Title
-	}
-	var b strings.Builder
-	fmt.Fprintf(&b, "Your %s (Rev. %s) could not be accepted:\n\n", title, f.Reading.Revision)
-	seen := map[string]bool{}
-	for _, x := range d.Reasons {
-		if !seen[x.Message] {
-			seen[x.Message] = true
-			fmt.Fprintf(&b, "  - %s\n", x.Message)
-		}
-	}
-	b.WriteString("\nPlease correct the form and send it again. Forms are posted on the MiSiS website, http://misis.lausd.net\n")
-	return &store.Email{To: to, Subject: "MiSiS access request rejected", Body: b.String()}
 }
 
 // looksLikeDocument reports whether a part was sent as a document: by its

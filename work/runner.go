@@ -20,6 +20,7 @@ import (
 
 	"github.com/lausd/misis-intake/forms"
 	"github.com/lausd/misis-intake/mail"
+	"github.com/lausd/misis-intake/notice"
 	"github.com/lausd/misis-intake/pipeline"
 	"github.com/lausd/misis-intake/raster"
 	"github.com/lausd/misis-intake/store"
@@ -36,6 +37,9 @@ type Config struct {
 	Registry *forms.Registry
 	// Rules configures the district's rules.
 	Rules validate.Config
+	// Notices writes the rejection notices; nil means the store's
+	// (Store.Notices).
+	Notices *notice.Notices
 	// Workers is how many jobs of each stage run at once. Zero means one
 	// per CPU.
 	Workers int
@@ -76,6 +80,9 @@ func (c Config) withDefaults() (Config, error) {
 			return c, fmt.Errorf("work: %w", err)
 		}
 		c.Registry = reg
+	}
+	if c.Notices == nil {
+		c.Notices = c.Store.Notices()
 	}
 	if c.Workers <= 0 {
 		c.Workers = runtime.NumCPU()
