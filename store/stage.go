@@ -95,10 +95,10 @@ func SaveRead(ctx context.Context, tx pgx.Tx, attachmentID int64, pages []Page, 
 			if src == "" {
 				src = forms.FromEngine
 			}
-			rows = append(rows, []any{id, n, v.Text, v.Confidence, v.Page, v.Box.X, v.Box.Y, v.Box.W, v.Box.H, v.Sure, string(src)})
+			rows = append(rows, []any{id, n, v.Text, v.Confidence, v.Present, v.Page, v.Box.X, v.Box.Y, v.Box.W, v.Box.H, v.Sure, string(src)})
 		}
 		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"fields"},
-			[]string{"form_id", "name", "value", "confidence", "page", "box_x", "box_y", "box_w", "box_h", "sure", "source"},
+			[]string{"form_id", "name", "value", "confidence", "present", "page", "box_x", "box_y", "box_w", "box_h", "sure", "source"},
 			pgx.CopyFromRows(rows)); err != nil {
 			return ReadResult{}, fmt.Errorf("store: insert fields: %w", err)
 		}
@@ -178,7 +178,7 @@ func (s *Store) Form(ctx context.Context, id int64) (FormToDecide, error) {
 }
 
 func (s *Store) fields(ctx context.Context, formID int64) (map[string]forms.Value, error) {
-	rows, err := s.pool.Query(ctx, `SELECT name, value, confidence, page, box_x, box_y, box_w, box_h, sure, source
+	rows, err := s.pool.Query(ctx, `SELECT name, value, confidence, present, page, box_x, box_y, box_w, box_h, sure, source
 		FROM fields WHERE form_id = $1`, formID)
 	if err != nil {
 		return nil, fmt.Errorf("store: fields of form %d: %w", formID, err)
@@ -188,7 +188,7 @@ func (s *Store) fields(ctx context.Context, formID int64) (map[string]forms.Valu
 	for rows.Next() {
 		var n, src string
 		var v forms.Value
-		if err := rows.Scan(&n, &v.Text, &v.Confidence, &v.Page, &v.Box.X, &v.Box.Y, &v.Box.W, &v.Box.H, &v.Sure, &src); err != nil {
+		if err := rows.Scan(&n, &v.Text, &v.Confidence, &v.Present, &v.Page, &v.Box.X, &v.Box.Y, &v.Box.W, &v.Box.H, &v.Sure, &src); err != nil {
 			return nil, fmt.Errorf("store: fields of form %d: %w", formID, err)
 		}
 		v.Source = forms.Source(src)

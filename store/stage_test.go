@@ -47,7 +47,8 @@ func sampleReading() forms.Reading {
 	return forms.Reading{
 		Family: "district-staff", Revision: "07/01/2023", Known: true, Confidence: 0.97, Pages: []int{1},
 		Values: map[string]forms.Value{
-			"employee_number":        {Text: "12345678", Confidence: 0.99, Page: 1, Box: forms.Box{X: 10, Y: 20, W: 100, H: 12}, Source: forms.FromEngine, Sure: true},
+			"employee_number":        {Text: "12345678", Confidence: 0.99, Present: 0.999, Page: 1, Box: forms.Box{X: 10, Y: 20, W: 100, H: 12}, Source: forms.FromEngine, Sure: true},
+			"phone":                  {Text: "213-55S-0147", Confidence: 0.4, Present: 0.98, Page: 1, Source: forms.FromEngine},
 			"role.help_desk_support": {Text: "A", Confidence: 0.95, Page: 1, Box: forms.Box{X: 1, Y: 2, W: 3, H: 4}, Source: forms.FromEngine, Sure: true},
 			"first_name":             {Text: "", Confidence: 0.3, Page: 1, Source: forms.FromEngine},
 		},
