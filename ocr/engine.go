@@ -33,9 +33,11 @@ type PageInfo struct {
 	// registry does not know it; Known is set when it does.
 	Revision string
 	Known    bool
-	// FormPage is the page of the revision this page is (1-based);
-	// PageCount the pages in its form: the revision's pages, or for a
-	// batch-removal page the m of "Page n of m" (0 when unread).
+	// FormPage is the page of its form this page is (1-based): the page of
+	// the revision, or for a batch-removal form the n of "Page n of m" as
+	// the grouping of pages settled it. PageCount is the pages in its
+	// form: the revision's pages, or for a batch-removal page the m of
+	// "Page n of m" (the pages grouped when larger).
 	FormPage  int
 	PageCount int
 	// Confidence in Family, Revision and FormPage.
@@ -222,7 +224,31 @@ func (e *Engine) ReadPages(ctx context.Context, pages []Page) (Result, error) {
 		res.Pages = append(res.Pages, r.info)
 	}
 	res.Forms = e.group(results)
+	numberPages(res)
 	return res, nil
+}
+
+// numberPages sets FormPage and PageCount of every page of a batch-removal
+// form spanning pages from where the page falls in its form: the n and m
+// of "Page n of m" as the grouping settled them.
+func numberPages(res Result) {
+	at := map[int]int{}
+	for i, p := range res.Pages {
+		at[p.Index] = i
+	}
+	for _, f := range res.Forms {
+		if len(f.Pages) < 2 {
+			continue
+		}
+		for k, idx := range f.Pages {
+			i, ok := at[idx]
+			if !ok {
+				continue
+			}
+			res.Pages[i].FormPage = k + 1
+			res.Pages[i].PageCount = max(res.Pages[i].PageCount, len(f.Pages))
+		}
+	}
 }
 
 // ErrBadPage is returned for a page the engine cannot take at all.

@@ -58,6 +58,11 @@ func TestBatchAcrossPages(t *testing.T) {
 	if !res.Pages[0].NotAForm {
 		t.Errorf("cover sheet read as %+v", res.Pages[0])
 	}
+	for i, want := range []int{1, 2} {
+		if p := res.Pages[i+1]; p.FormPage != want || p.PageCount != 2 {
+			t.Errorf("page %d is page %d of %d of its form, want %d of 2", p.Index, p.FormPage, p.PageCount, want)
+		}
+	}
 	if len(res.Forms) != 2 {
 		t.Fatalf("got %d forms, want the batch and the mirror form: %+v", len(res.Forms), res.Pages)
 	}
