@@ -37,9 +37,9 @@ type DeliveryResult struct {
 	RetryAt time.Time
 }
 
-// DeliverNext sends the oldest outbox e-mail that is due (unsent, not
-// parked, its retry time come) with send, and records the result. It
-// returns false when none is due.
+// DeliverNext sends the oldest outbox e-mail that is due by dueBy
+// (unsent, not parked, its retry time not after dueBy) with send, and
+// records the result. It returns false when none is due.
 //
 // The row stays locked (FOR UPDATE SKIP LOCKED) from before send until the
 // result is committed, so two senders, in this process or another, never
@@ -48,14 +48,14 @@ type DeliveryResult struct {
 // sends it once more after the restart, with the same Message-ID (the
 // caller derives it from the row's ID), so that the copy is recognisable
 // as the same message.
-func (s *Store) DeliverNext(ctx context.Context, send func(context.Context, Outgoing) DeliveryResult) (Outgoing, DeliveryResult, bool, error) {
+func (s *Store) DeliverNext(ctx context.Context, dueBy time.Time, send func(context.Context, Outgoing) DeliveryResult) (Outgoing, DeliveryResult, bool, error) {
 	var o Outgoing
 	var res DeliveryResult
 	found := false
 	err := s.InTx(ctx, func(tx pgx.Tx) error {
 		err := tx.QueryRow(ctx, `SELECT id, kind, to_addr, subject, body, in_reply_to, attempts, created_at FROM outbox
-			WHERE sent_at IS NULL AND parked_at IS NULL AND next_attempt_at <= now()
-			ORDER BY next_attempt_at, id LIMIT 1 FOR UPDATE SKIP LOCKED`).
+			WHERE sent_at IS NULL AND parked_at IS NULL AND next_attempt_at <= $1
+			ORDER BY next_attempt_at, id LIMIT 1 FOR UPDATE SKIP LOCKED`, dueBy).
 			Scan(&o.ID, &o.Kind, &o.To, &o.Subject, &o.Body, &o.InReplyTo, &o.Attempts, &o.CreatedAt)
 		if errors.Is(err, pgx.ErrNoRows) {
 			return nil

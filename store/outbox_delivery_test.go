@@ -24,7 +24,7 @@ func TestDeliverNext(t *testing.T) {
 
 	next := func(res store.DeliveryResult) (store.Outgoing, bool) {
 		t.Helper()
-		o, got, found, err := s.DeliverNext(ctx, func(_ context.Context, o store.Outgoing) store.DeliveryResult { return res })
+		o, got, found, err := s.DeliverNext(ctx, time.Now(), func(_ context.Context, o store.Outgoing) store.DeliveryResult { return res })
 		if err != nil {
 			t.Fatal(err)
 		}
