@@ -80,6 +80,10 @@ func New(cfg Config) (*Notices, error) {
 // HelpDesk returns the help desk's address.
 func (n *Notices) HelpDesk() string { return n.helpDesk }
 
+// ErrNoReason is returned by Rejection when no reason has a message: there
+// is nothing to tell.
+var ErrNoReason = errors.New("notice: a rejection needs at least one reason")
+
 // Form is a rejected form as the notice describes it.
 type Form struct {
 	// ID is the stored form's ID, the reference the notice quotes.
@@ -118,7 +122,7 @@ func (n *Notices) Rejection(f Form, reasons []validate.Reason, note string) (Ema
 		rs = append(rs, mail.Reason{Code: string(r.Code), Message: r.Message})
 	}
 	if len(rs) == 0 {
-		return Email{}, errors.New("notice: a rejection needs at least one reason")
+		return Email{}, ErrNoReason
 	}
 	to, via := n.Recipient(f.From, f.Reading)
 	inReplyTo := ""
