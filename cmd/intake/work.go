@@ -28,6 +28,7 @@ func runWork(ctx context.Context, args []string, stdout io.Writer) error {
 	stopTimeout := fs.Duration("stop-timeout", 30*time.Second, "on SIGTERM, how long jobs in flight may finish before they are handed back")
 	attempts := fs.Int("max-attempts", 5, "tries of a job before its item is parked as failed")
 	verbose := fs.Bool("v", false, "log each job")
+	imapURL := fs.String("imap-url", "", "the intake mailbox to watch, imaps://user:pass@host/INBOX (default $INTAKE_IMAP_URL; none: no polling)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -75,8 +76,25 @@ func runWork(ctx context.Context, args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
+	poller, err := mailboxPoller(r, *imapURL, log)
+	if err != nil {
+		return err
+	}
 	if *drain {
+		if poller != nil {
+			// Takes in what the mailbox holds (waiting for the mailbox
+			// lock while another process watches it); what it must leave
+			// there stays for the next run.
+			if err := poller.Drain(ctx); err != nil {
+				log.Warn("mailbox", "error", err)
+			}
+		}
 		return r.Drain(ctx)
+	}
+	if poller != nil {
+		done := make(chan struct{})
+		go func() { poller.Run(ctx); close(done) }() //nolint:errcheck // Run returns nil when ctx ends
+		defer func() { <-done }()
 	}
 	return r.Run(ctx)
 }
