@@ -8,6 +8,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"os/signal"
 	"runtime/debug"
@@ -40,6 +41,7 @@ const maxAttachmentBytes = 1 << 30
 //	--memory BYTES   private writable memory (RLIMIT_DATA)
 //	--cpu DURATION   CPU time per attachment (RLIMIT_CPU, raised per use)
 //	--uses N         attachments it will be given at most
+//	-v               the engine's debug lines on standard error
 //
 // Anything else the process writes to its standard output (a C library's
 // chatter) is sent to standard error, so it cannot corrupt the answers.
@@ -48,6 +50,7 @@ func Main(ctx context.Context, args []string) error {
 	memory := fs.Int64("memory", DefaultLimits.Memory, "data in bytes (RLIMIT_DATA)")
 	cpu := fs.Duration("cpu", DefaultLimits.CPUTime, "CPU time per attachment (RLIMIT_CPU)")
 	uses := fs.Int("uses", DefaultMaxUses, "attachments this process serves at most")
+	verbose := fs.Bool("v", false, "log the engine's line per page (never a value read) to standard error")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -74,7 +77,11 @@ func Main(ctx context.Context, args []string) error {
 	if err != nil {
 		return fmt.Errorf("sandbox: %w", err)
 	}
-	eng, err := ocr.New(ocr.Config{Registry: reg, Workers: 1})
+	var log *slog.Logger
+	if *verbose {
+		log = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	}
+	eng, err := ocr.New(ocr.Config{Registry: reg, Workers: 1, Logger: log})
 	if err != nil {
 		return fmt.Errorf("sandbox: %w", err)
 	}

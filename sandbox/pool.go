@@ -52,6 +52,9 @@ type Config struct {
 	// Stderr receives the children's standard error (MuPDF warnings, a
 	// crash's trace). Nil means this process's standard error.
 	Stderr io.Writer
+	// Verbose makes each child write its engine's debug lines (one per
+	// page, never a value read) to Stderr.
+	Verbose bool
 	// Logger receives a line when a child starts, fails or is replaced,
 	// never a value read from a document; nil discards them.
 	Logger *slog.Logger
@@ -240,6 +243,9 @@ func (p *Pool) start(ctx context.Context) (*child, error) {
 	args := append([]string{}, p.cfg.Command[1:]...)
 	args = append(args, "--memory", strconv.FormatInt(lim.Memory, 10),
 		"--cpu", lim.CPUTime.String(), "--uses", strconv.Itoa(p.cfg.MaxUses))
+	if p.cfg.Verbose {
+		args = append(args, "-v")
+	}
 	cmd := exec.Command(p.cfg.Command[0], args...)
 	// Fewer malloc arenas: each thread's arena holds on to memory.
 	cmd.Env = append(append(os.Environ(), "MALLOC_ARENA_MAX=2"), p.cfg.Env...)
