@@ -15,7 +15,20 @@
 //     message whole, hands it to a [Sink] that commits it durably, and only
 //     then moves it to the Processed (or Quarantine) mailbox, so a crash at
 //     any point loses nothing and, with the Sink's dedupe, duplicates
-//     nothing.
+//     nothing. Every message it sees is recorded with its place (mailbox,
+//     UIDVALIDITY, UID), Message-ID and content hash, documents or not: the
+//     record, never the UID alone, says a message was handled, so a message
+//     the server will not let go is not downloaded again and again, and
+//     after a UIDVALIDITY change the mailbox is looked at anew and matched
+//     by content. One poller at a time watches a mailbox ([Locker]; the
+//     store's database lock across processes). It signs in with LOGIN,
+//     SASL PLAIN, or an OAuth 2.0 token over XOAUTH2 or OAUTHBEARER
+//     ([Auth], [OAuth]: Microsoft 365's client-credentials or
+//     refresh-token flow, the secret from the environment), renewing the
+//     token, and the session, before the token expires. It waits with IDLE,
+//     re-issued every IdleRestart (10 minutes) with a NOOP deadline that
+//     catches a silent connection, and looks at the mailbox each time
+//     whatever IDLE said.
 //   - [Sender] sends [OutgoingMessage]s over SMTP ([ParseSMTPURL]) with a
 //     stable Message-ID, rendered from editable templates ([Templates]):
 //     the rejection notice and the confirmation that access is set up.

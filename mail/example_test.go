@@ -56,3 +56,25 @@ func ExampleParseIMAPURL() {
 	// imaps://intake%40lausd.net:xxxxx@mail.lausd.net:993/INBOX
 	// mail: bad server URL: IMAP URL: imap:// without starttls=1 sends the password in clear text and is allowed only to a loopback address, not "mail.lausd.net"; use imaps:// or add ?starttls=1
 }
+
+// A Microsoft 365 mailbox read by an application granted access to it: the
+// URL names the mailbox, the tenant and the client; the secret comes from
+// the environment and shows nowhere.
+func ExampleServer_WithOAuthEnv() {
+	srv, err := mail.ParseIMAPURL("imaps://intake%40lausd.net@outlook.office365.com/INBOX?auth=xoauth2&tenant=lausd.onmicrosoft.com&client_id=6f1c2d")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	env := map[string]string{mail.EnvClientSecret: "not-for-logs"} // os.Getenv in the service
+	srv, err = srv.WithOAuthEnv(func(k string) string { return env[k] })
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(srv)
+	fmt.Println(srv.OAuth)
+	// Output:
+	// imaps://intake%40lausd.net@outlook.office365.com:993/INBOX?auth=xoauth2
+	// oauth(flow=client_credentials client_id=6f1c2d token_url=https://login.microsoftonline.com/lausd.onmicrosoft.com/oauth2/v2.0/token scope="https://outlook.office365.com/.default")
+}
