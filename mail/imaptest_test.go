@@ -482,11 +482,13 @@ func (s *memSink) state(mailbox string) State {
 // proxy forwards TCP connections to a server and can cut them all, to test
 // reconnection.
 type proxy struct {
-	ln     net.Listener
-	target string
-	mu     sync.Mutex
-	conns  []net.Conn
-	frozen []*atomic.Bool
+	// accepted counts the connections made through the proxy.
+	accepted atomic.Int64
+	ln       net.Listener
+	target   string
+	mu       sync.Mutex
+	conns    []net.Conn
+	frozen   []*atomic.Bool
 }
 
 func startProxy(t *testing.T, target string) *proxy {
@@ -502,6 +504,7 @@ func startProxy(t *testing.T, target string) *proxy {
 			if err != nil {
 				return
 			}
+			p.accepted.Add(1)
 			s, err := net.Dial("tcp", target)
 			if err != nil {
 				c.Close()

@@ -248,16 +248,20 @@ func (p *Poller) Drain(ctx context.Context) error {
 		return fmt.Errorf("mail: mailbox lock: %w", err)
 	}
 	defer lease.Unlock()
-	ctx, cancel := context.WithCancel(ctx)
+	lctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	go func() {
 		select {
 		case <-lease.Lost():
 			cancel()
-		case <-ctx.Done():
+		case <-lctx.Done():
 		}
 	}()
-	return p.session(ctx, false)
+	err = p.session(lctx, false)
+	if err != nil && ctx.Err() == nil && lctx.Err() != nil {
+		return fmt.Errorf("mail: lost the mailbox lock: %w", err)
+	}
+	return err
 }
 
 // errRenewToken ends a session whose OAuth token is about to expire.

@@ -344,9 +344,13 @@ func TestPollerSilentConnection(t *testing.T) {
 	go p.Run(ctx)
 	ts.deliver(t, "INBOX", formMessage("one@lausd.net"))
 	eventually(t, "first message", func() bool { return ts.count(t, "Processed") == 1 })
+	connections := px.accepted.Load()
 	px.freeze()
 	ts.deliver(t, "INBOX", formMessage("two@lausd.net"))
 	eventually(t, "message after the silence", func() bool { return ts.count(t, "Processed") == 2 })
+	if px.accepted.Load() <= connections {
+		t.Error("the message came in without a new connection")
+	}
 }
 
 func TestPollerTLS(t *testing.T) {

@@ -51,17 +51,18 @@ func scanSeen(row pgx.Row) (Seen, bool, error) {
 // SeenAt returns the record of the message at a place in a mailbox, and
 // false when there is none.
 func (s *Store) SeenAt(ctx context.Context, mailbox string, uidValidity, uid uint32) (Seen, bool, error) {
-	r, ok, err := scanSeen(s.pool.QueryRow(ctx, `SELECT `+seenColumns+` FROM mailbox_seen
-		WHERE mailbox = $1 AND uidvalidity = $2 AND uid = $3`, mailbox, int64(uidValidity), int64(uid)))
-	if err != nil {
-		return Seen{}, false, fmt.Errorf("store: mailbox record: %w", err)
-	}
-	return r, ok, nil
+	return seenAt(ctx, s.pool, mailbox, uidValidity, uid)
 }
 
 // SeenInTx is SeenAt inside a transaction.
 func SeenInTx(ctx context.Context, tx pgx.Tx, mailbox string, uidValidity, uid uint32) (Seen, bool, error) {
-	r, ok, err := scanSeen(tx.QueryRow(ctx, `SELECT `+seenColumns+` FROM mailbox_seen
+	return seenAt(ctx, tx, mailbox, uidValidity, uid)
+}
+
+func seenAt(ctx context.Context, q interface {
+	QueryRow(context.Context, string, ...any) pgx.Row
+}, mailbox string, uidValidity, uid uint32) (Seen, bool, error) {
+	r, ok, err := scanSeen(q.QueryRow(ctx, `SELECT `+seenColumns+` FROM mailbox_seen
 		WHERE mailbox = $1 AND uidvalidity = $2 AND uid = $3`, mailbox, int64(uidValidity), int64(uid)))
 	if err != nil {
 		return Seen{}, false, fmt.Errorf("store: mailbox record: %w", err)
