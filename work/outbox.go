@@ -40,6 +40,10 @@ type OutboxConfig struct {
 	// before it is parked. Zero means 20 (about a day with the default
 	// backoff).
 	MaxAttempts int
+	// DrainWait bounds how long Drain waits for e-mail due for a retry
+	// (the server is down or busy); what is still unsent then stays in
+	// the outbox for the next run. Zero means 2 minutes.
+	DrainWait time.Duration
 	// Logger receives a line per e-mail sent, retried or parked (never an
 	// address or a body); nil discards.
 	Logger *slog.Logger
@@ -73,6 +77,9 @@ func NewOutbox(cfg OutboxConfig) (*Outbox, error) {
 	}
 	if cfg.MaxAttempts <= 0 {
 		cfg.MaxAttempts = 20
+	}
+	if cfg.DrainWait <= 0 {
+		cfg.DrainWait = 2 * time.Minute
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
@@ -159,9 +166,15 @@ func (o *Outbox) Run(ctx context.Context) error {
 	}
 }
 
-// Drain sends until no e-mail is left to send, waiting for those due for
-// a retry; parked e-mails are left. It returns when done or when ctx is.
+// ErrUnsent is returned by Drain when e-mail was still waiting for a
+// retry after DrainWait; it stays in the outbox.
+var ErrUnsent = errors.New("work: e-mail left unsent in the outbox for a later run")
+
+// Drain sends until no e-mail is left to send, waiting up to DrainWait for
+// those due for a retry; parked e-mails are left. It returns when done or
+// when ctx is.
 func (o *Outbox) Drain(ctx context.Context) error {
+	deadline := time.Now().Add(o.cfg.DrainWait)
 	for {
 		if _, err := o.Flush(ctx); err != nil {
 			return err
@@ -172,6 +185,9 @@ func (o *Outbox) Drain(ctx context.Context) error {
 		}
 		if p.Unsent == 0 {
 			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("%w (%d)", ErrUnsent, p.Unsent)
 		}
 		wait := min(max(time.Until(p.NextAttempt), 10*time.Millisecond), o.cfg.Interval)
 		o.log.Info("e-mail waiting for a retry", "unsent", p.Unsent, "wait", wait)

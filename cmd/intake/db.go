@@ -24,7 +24,11 @@ func openStore(ctx context.Context, flagValue string) (*store.Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	return store.Open(ctx, u, store.Config{})
+	notices, err := noticesFromEnv()
+	if err != nil {
+		return nil, err
+	}
+	return store.Open(ctx, u, store.Config{Notices: notices})
 }
 
 // actor names the person running a command, for the audit log.

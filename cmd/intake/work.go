@@ -3,16 +3,19 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"log/slog"
 	"os"
 	"runtime"
+	"sync"
 	"text/tabwriter"
 	"time"
 
 	"github.com/lausd/misis-intake/forms"
+	"github.com/lausd/misis-intake/mail"
 	"github.com/lausd/misis-intake/ocr"
 	"github.com/lausd/misis-intake/store"
 	"github.com/lausd/misis-intake/validate"
@@ -29,8 +32,14 @@ func runWork(ctx context.Context, args []string, stdout io.Writer) error {
 	attempts := fs.Int("max-attempts", 5, "tries of a job before its item is parked as failed")
 	verbose := fs.Bool("v", false, "log each job")
 	imapURL := fs.String("imap-url", "", "the intake mailbox to watch, imaps://user:pass@host/INBOX (default $INTAKE_IMAP_URL; none: no polling)")
+	sf := addSMTPFlags(fs)
+	nf := addNoticeFlags(fs)
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	notices, err := nf.notices()
+	if err != nil {
+		return fmt.Errorf("work: %w", err)
 	}
 	rules := validate.Config{}
 	if *asOf != "" {
@@ -46,13 +55,18 @@ func runWork(ctx context.Context, args []string, stdout io.Writer) error {
 		level = slog.LevelInfo
 	}
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+	sender, err := sf.sender(log)
+	if err != nil {
+		return fmt.Errorf("work: %w", err)
+	}
 
 	u, err := store.URL(*db)
 	if err != nil {
 		return err
 	}
-	// Every stage's jobs, River's own connections and the liveness lock.
-	st, err := store.Open(ctx, u, store.Config{MaxConns: int32(3**workers + 4)})
+	// Every stage's jobs, River's own connections and the liveness lock,
+	// the mailbox poller's lock and commits, and the outbox sender.
+	st, err := store.Open(ctx, u, store.Config{MaxConns: int32(3**workers + 7), Notices: notices})
 	if err != nil {
 		return err
 	}
@@ -69,34 +83,68 @@ func runWork(ctx context.Context, args []string, stdout io.Writer) error {
 		return err
 	}
 	defer eng.Close()
-	r, err := work.New(work.Config{
+	// The mailbox poller runs as the runner's Poll hook: only the process
+	// holding the poller lock starts it (and the poller's own mailbox
+	// lock keeps a second one out too).
+	hook := &pollHook{log: log}
+	cfg := work.Config{
 		Store: st, Reader: eng, Registry: reg, Rules: rules, Workers: *workers,
 		MaxAttempts: *attempts, StopTimeout: *stopTimeout, Logger: log,
-	})
+	}
+	if *imapURL == "" {
+		*imapURL = os.Getenv("INTAKE_IMAP_URL")
+	}
+	if *imapURL != "" {
+		// A process without a mailbox must not take the poller lock from
+		// one that has it.
+		cfg.Poll = hook.poll
+	}
+	r, err := work.New(cfg)
 	if err != nil {
 		return err
 	}
-	poller, err := mailboxPoller(r, *imapURL, log)
-	if err != nil {
+	if hook.poller, err = mailboxPoller(r, *imapURL, log); err != nil {
 		return err
+	}
+	var outbox *work.Outbox
+	if sender != nil {
+		if outbox, err = work.NewOutbox(work.OutboxConfig{Store: st, Sender: sender, Logger: log}); err != nil {
+			return err
+		}
+	} else if pending, err := st.PendingOutbox(ctx); err == nil && pending.Unsent > 0 {
+		log.Warn("no --smtp-url: notices stay in the outbox", "unsent", pending.Unsent)
 	}
 	if *drain {
-		if poller != nil {
-			// Takes in what the mailbox holds (waiting for the mailbox
-			// lock while another process watches it); what it must leave
-			// there stays for the next run.
-			if err := poller.Drain(ctx); err != nil {
-				log.Warn("mailbox", "error", err)
-			}
+		return drainAll(ctx, r, hook.poller, outbox, log)
+	}
+	var wg sync.WaitGroup
+	runOutbox(ctx, outbox, &wg)
+	err = r.Run(ctx)
+	hook.wait()
+	wg.Wait()
+	return err
+}
+
+// drainAll takes in what the mailbox holds (waiting for the mailbox lock
+// while another process watches it; what must stay there stays for the
+// next run), works it all, and sends the notices, then returns.
+func drainAll(ctx context.Context, r *work.Runner, p *mail.Poller, outbox *work.Outbox, log *slog.Logger) error {
+	var errs []error
+	if p != nil {
+		if err := drainMailbox(ctx, p, log); err != nil {
+			log.Warn("mailbox", "error", err)
+			errs = append(errs, err)
 		}
-		return r.Drain(ctx)
 	}
-	if poller != nil {
-		done := make(chan struct{})
-		go func() { poller.Run(ctx); close(done) }() //nolint:errcheck // Run returns nil when ctx ends
-		defer func() { <-done }()
+	if err := r.Drain(ctx); err != nil {
+		return errors.Join(append(errs, err)...)
 	}
-	return r.Run(ctx)
+	if outbox != nil {
+		if err := outbox.Drain(ctx); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
 }
 
 // queueOnly returns a Runner that only queues work.
