@@ -14,26 +14,20 @@
 //
 // and each test calls pg.Database(t). When DATABASE_URL is set, its
 // server is used instead (the role must be allowed to create databases);
-// otherwise initdb makes a throw-away cluster in a temporary directory,
-// listening on 127.0.0.1 and a free port, run as the postgres system user
-// when the tests run as root (PostgreSQL refuses to run as root).
+// otherwise package pglocal makes a throw-away cluster in a temporary
+// directory, listening on 127.0.0.1 and a free port, run as the postgres
+// system user when the tests run as root (PostgreSQL refuses to run as
+// root).
 package storetest
 
 import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
 	"net/url"
 	"os"
-	"os/exec"
-	"os/user"
-	"path/filepath"
-	"sort"
-	"strconv"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
 
@@ -41,19 +35,15 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/lausd/misis-intake/store"
+	"github.com/lausd/misis-intake/store/pglocal"
 )
-
-// BinDir is where the PostgreSQL server binaries are looked for when they
-// are not on PATH; empty means the newest /usr/lib/postgresql/*/bin.
-var BinDir = ""
 
 // Server is a PostgreSQL server for tests.
 type Server struct {
 	// AdminURL connects to the server's maintenance database.
 	AdminURL string
 	dir      string
-	cmd      *exec.Cmd
-	exited   chan struct{}
+	pg       *pglocal.Server
 
 	once     sync.Once
 	template string
@@ -71,7 +61,8 @@ func MustStart() *Server {
 	return s
 }
 
-// Start starts a throw-away server, or uses DATABASE_URL when it is set.
+// Start starts a throw-away server (pglocal, in a temporary directory), or
+// uses DATABASE_URL when it is set.
 func Start(ctx context.Context) (*Server, error) {
 	if u := os.Getenv("DATABASE_URL"); u != "" {
 		return &Server{AdminURL: u}, nil
@@ -81,138 +72,19 @@ func Start(ctx context.Context) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{dir: dir}
-	if err := s.start(ctx); err != nil {
+	s.pg, err = pglocal.Start(ctx, pglocal.Config{Dir: dir, Throwaway: true})
+	if err != nil {
 		s.Close()
 		return nil, err
 	}
+	s.AdminURL = s.pg.AdminURL
 	return s, nil
-}
-
-func bin(name string) string {
-	if p, err := exec.LookPath(name); err == nil {
-		return p
-	}
-	dir := BinDir
-	if dir == "" {
-		dirs, _ := filepath.Glob("/usr/lib/postgresql/*/bin")
-		sort.Slice(dirs, func(i, j int) bool { return versionOf(dirs[i]) < versionOf(dirs[j]) })
-		dir = "/usr/lib/postgresql/15/bin"
-		if len(dirs) > 0 {
-			dir = dirs[len(dirs)-1]
-		}
-	}
-	return filepath.Join(dir, name)
-}
-
-// versionOf returns the major version in /usr/lib/postgresql/N/bin.
-func versionOf(dir string) int {
-	n, _ := strconv.Atoi(filepath.Base(filepath.Dir(dir)))
-	return n
-}
-
-// credential returns who to run the server as: the postgres system user
-// when running as root, nil (ourselves) otherwise.
-func credential() (*syscall.Credential, int, int, error) {
-	if os.Geteuid() != 0 {
-		return nil, -1, -1, nil
-	}
-	u, err := user.Lookup("postgres")
-	if err != nil {
-		return nil, 0, 0, fmt.Errorf("running as root needs a postgres system user: %w", err)
-	}
-	uid, _ := strconv.Atoi(u.Uid)
-	gid, _ := strconv.Atoi(u.Gid)
-	return &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid)}, uid, gid, nil
-}
-
-func (s *Server) start(ctx context.Context) error {
-	cred, uid, gid, err := credential()
-	if err != nil {
-		return err
-	}
-	data, sock := filepath.Join(s.dir, "data"), filepath.Join(s.dir, "sock")
-	for _, d := range []string{data, sock} {
-		if err := os.Mkdir(d, 0o700); err != nil {
-			return err
-		}
-	}
-	if cred != nil {
-		// The server's user must reach its directories.
-		if err := os.Chmod(s.dir, 0o755); err != nil {
-			return err
-		}
-		for _, d := range []string{data, sock} {
-			if err := os.Chown(d, uid, gid); err != nil {
-				return err
-			}
-		}
-	}
-	initdb := exec.CommandContext(ctx, bin("initdb"), "-D", data, "-U", "postgres", "--auth=trust",
-		"-E", "UTF8", "--locale=C", "--no-sync")
-	initdb.SysProcAttr = &syscall.SysProcAttr{Credential: cred}
-	if out, err := initdb.CombinedOutput(); err != nil {
-		return fmt.Errorf("initdb: %w\n%s", err, out)
-	}
-	port, err := freePort()
-	if err != nil {
-		return err
-	}
-	logf, err := os.Create(filepath.Join(s.dir, "postgres.log"))
-	if err != nil {
-		return err
-	}
-	defer logf.Close()
-	s.cmd = exec.Command(bin("postgres"), "-D", data, "-p", strconv.Itoa(port), "-k", sock,
-		"-c", "listen_addresses=127.0.0.1", "-c", "fsync=off", "-c", "synchronous_commit=off",
-		"-c", "full_page_writes=off", "-c", "max_connections=300", "-c", "shared_buffers=64MB")
-	s.cmd.Stdout, s.cmd.Stderr = logf, logf
-	// Pdeathsig stops the server if the test binary dies without Close.
-	s.cmd.SysProcAttr = &syscall.SysProcAttr{Credential: cred, Pdeathsig: syscall.SIGQUIT}
-	if err := s.cmd.Start(); err != nil {
-		return fmt.Errorf("start postgres: %w", err)
-	}
-	s.exited = make(chan struct{})
-	go func() { s.cmd.Wait(); close(s.exited) }() //nolint:errcheck // the exit is reported through exited
-	s.AdminURL = fmt.Sprintf("postgres://postgres@127.0.0.1:%d/postgres?sslmode=disable", port)
-
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		conn, err := pgx.Connect(ctx, s.AdminURL)
-		if err == nil {
-			conn.Close(ctx)
-			return nil
-		}
-		select {
-		case <-s.exited:
-			log, _ := os.ReadFile(filepath.Join(s.dir, "postgres.log"))
-			return fmt.Errorf("postgres exited at start:\n%s", log)
-		case <-time.After(50 * time.Millisecond):
-		}
-		if time.Now().After(deadline) {
-			return fmt.Errorf("postgres did not accept connections within 30s: %w", err)
-		}
-	}
-}
-
-func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, fmt.Errorf("find a free port: %w", err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
 }
 
 // Close stops the server it started and removes its files.
 func (s *Server) Close() {
-	if s.cmd != nil && s.cmd.Process != nil {
-		s.cmd.Process.Signal(syscall.SIGINT) //nolint:errcheck // it may be gone already
-		select {
-		case <-s.exited:
-		case <-time.After(10 * time.Second):
-			s.cmd.Process.Kill() //nolint:errcheck // last resort
-			<-s.exited
-		}
+	if s.pg != nil {
+		s.pg.Stop()
 	}
 	if s.dir != "" {
 		os.RemoveAll(s.dir)
