@@ -13,6 +13,7 @@ import (
 	"github.com/riverqueue/river"
 
 	"github.com/lausd/misis-intake/mail"
+	"github.com/lausd/misis-intake/metrics"
 	"github.com/lausd/misis-intake/store"
 )
 
@@ -37,6 +38,9 @@ func (r *Runner) Ingest(ctx context.Context, raw []byte, origin string) (store.I
 	})
 	if err != nil {
 		return store.Inserted{}, fmt.Errorf("work: ingest: %w", err)
+	}
+	if ins.DuplicateOf == 0 {
+		metrics.MessagesFetched.WithLabelValues(metrics.SourceFile).Inc()
 	}
 	return ins, nil
 }

@@ -6,12 +6,14 @@ import (
 	"fmt"
 	"path"
 	"strings"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 
 	"github.com/lausd/misis-intake/mail"
+	"github.com/lausd/misis-intake/metrics"
 	"github.com/lausd/misis-intake/notice"
 	"github.com/lausd/misis-intake/pipeline"
 	"github.com/lausd/misis-intake/raster"
@@ -81,12 +83,32 @@ func (r *Runner) finish(ctx context.Context, it store.Item, attempt, maxAttempts
 		// context.DeadlineExceeded instead, and counts as a try.)
 		return river.JobSnooze(0)
 	}
+	metrics.ObserveFailure(stageOf(it.Kind), attempt >= maxAttempts)
 	if attempt >= maxAttempts {
 		if _, ferr := r.cfg.Store.MarkFailed(context.WithoutCancel(ctx), it, err.Error()); ferr != nil {
 			return errors.Join(err, ferr)
 		}
 		r.log.Warn("item failed after its last try", "item", it.String(), "attempts", attempt, "error", err)
 	}
+	return err
+}
+
+// stageOf names the stage that works on an item of kind, for the metrics.
+func stageOf(kind string) string {
+	switch kind {
+	case "message":
+		return metrics.StageSplit
+	case "attachment":
+		return metrics.StageRead
+	}
+	return metrics.StageDecide
+}
+
+// timed runs a stage and records how long it took (metrics.StageSeconds).
+func timed(stage string, run func() error) error {
+	start := time.Now()
+	err := safely(run)
+	metrics.ObserveStage(stage, start, err)
 	return err
 }
 
@@ -109,7 +131,7 @@ type splitWorker struct {
 
 func (w *splitWorker) Work(ctx context.Context, job *river.Job[SplitArgs]) error {
 	it := store.Item{Kind: "message", ID: job.Args.MessageID}
-	return w.r.finish(ctx, it, job.Attempt, job.MaxAttempts, safely(func() error { return w.r.split(ctx, job) }))
+	return w.r.finish(ctx, it, job.Attempt, job.MaxAttempts, timed(metrics.StageSplit, func() error { return w.r.split(ctx, job) }))
 }
 
 func (r *Runner) split(ctx context.Context, job *river.Job[SplitArgs]) error {
@@ -164,7 +186,7 @@ type readWorker struct {
 
 func (w *readWorker) Work(ctx context.Context, job *river.Job[ReadArgs]) error {
 	it := store.Item{Kind: "attachment", ID: job.Args.AttachmentID}
-	return w.r.finish(ctx, it, job.Attempt, job.MaxAttempts, safely(func() error { return w.r.read(ctx, job) }))
+	return w.r.finish(ctx, it, job.Attempt, job.MaxAttempts, timed(metrics.StageRead, func() error { return w.r.read(ctx, job) }))
 }
 
 // badAttachment returns the reason an attachment is set aside for good,
@@ -214,7 +236,7 @@ func (r *Runner) read(ctx context.Context, job *river.Job[ReadArgs]) error {
 			pages[i].Source = string(doc.Sources[i])
 		}
 	}
-	return st.InTx(ctx, func(tx pgx.Tx) error {
+	err = st.InTx(ctx, func(tx pgx.Tx) error {
 		res, err := store.SaveRead(ctx, tx, a.ID, pages, doc.Forms)
 		if err != nil {
 			return err
@@ -230,6 +252,15 @@ func (r *Runner) read(ctx context.Context, job *river.Job[ReadArgs]) error {
 		}
 		return complete(ctx, tx, job)
 	})
+	if err == nil {
+		metrics.PagesRead.Add(float64(len(doc.Pages)))
+		for _, f := range doc.Forms {
+			for _, v := range f.Values {
+				metrics.ObserveField(v.Confidence, v.Sure)
+			}
+		}
+	}
+	return err
 }
 
 type decideWorker struct {
@@ -239,7 +270,7 @@ type decideWorker struct {
 
 func (w *decideWorker) Work(ctx context.Context, job *river.Job[DecideArgs]) error {
 	it := store.Item{Kind: "form", ID: job.Args.FormID}
-	return w.r.finish(ctx, it, job.Attempt, job.MaxAttempts, safely(func() error { return w.r.decide(ctx, job) }))
+	return w.r.finish(ctx, it, job.Attempt, job.MaxAttempts, timed(metrics.StageDecide, func() error { return w.r.decide(ctx, job) }))
 }
 
 func (r *Runner) decide(ctx context.Context, job *river.Job[DecideArgs]) error {
@@ -269,12 +300,16 @@ func (r *Runner) decide(ctx context.Context, job *river.Job[DecideArgs]) error {
 			r.log.Info("rejection notice queued", "form", f.ID, "via", e.Via)
 		}
 	}
-	return st.InTx(ctx, func(tx pgx.Tx) error {
+	err = st.InTx(ctx, func(tx pgx.Tx) error {
 		if _, err := store.SaveDecision(ctx, tx, f.ID, d, email); err != nil {
 			return err
 		}
 		return complete(ctx, tx, job)
 	})
+	if err == nil {
+		metrics.Decisions.WithLabelValues(string(d.Outcome)).Inc()
+	}
+	return err
 }
 
 // looksLikeDocument reports whether a part was sent as a document: by its

@@ -8,6 +8,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/lausd/misis-intake/mail"
+	"github.com/lausd/misis-intake/metrics"
 	"github.com/lausd/misis-intake/store"
 )
 
@@ -68,6 +69,9 @@ func (m *Mailbox) Commit(ctx context.Context, in mail.Incoming) (mail.Verdict, e
 	})
 	if err != nil {
 		return mail.Verdict{}, fmt.Errorf("work: commit message from the mailbox: %w", err)
+	}
+	if !v.Duplicate && !in.Oversize {
+		metrics.MessagesFetched.WithLabelValues(metrics.SourceIMAP).Inc()
 	}
 	return v, nil
 }
