@@ -304,7 +304,9 @@ func (s *conn) signIn(ctx context.Context) (time.Time, error) {
 		if err == nil {
 			return tok.Expiry, nil
 		}
-		if !errors.Is(err, ErrAuthRefused) {
+		// A server that explained its refusal in a challenge may answer
+		// the closing empty response with BAD rather than NO.
+		if !errors.Is(err, ErrAuthRefused) && *refusal == "" {
 			return time.Time{}, err
 		}
 		s.p.tokens.refused(tok.AccessToken)
