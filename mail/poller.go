@@ -33,8 +33,10 @@ type PollerConfig struct {
 	// mail. Zero means 1 minute.
 	PollInterval time.Duration
 	// IdleRestart is how long one IDLE lasts before the Poller ends it,
-	// checks the connection with NOOP and looks at the mailbox again. Zero
-	// means 10 minutes.
+	// checks the connection with NOOP (a silent connection fails its
+	// CommandTimeout and is replaced) and looks at the whole mailbox again,
+	// whatever IDLE reported: servers drop an IDLE after 30 minutes or
+	// less, and a notice can be lost. Zero means 10 minutes.
 	IdleRestart time.Duration
 	// RetryInterval is how soon messages a pass had to leave (the Sink
 	// failed) are tried again when no new mail comes first. Zero means
