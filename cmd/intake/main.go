@@ -40,6 +40,7 @@ var commands = map[string]command{
 	"serve":     {"serve the review web UI (--api-addr: also the JSON queue API)", runServeUI},
 	"users":     {"add or list the accounts of the review web UI (users add NAME --role ROLE)", runUsers},
 	"export":    {"print every message and what became of it, as JSON", runExport},
+	"config":    {"check a configuration file (config check FILE)", runConfig},
 }
 
 func main() {
@@ -52,6 +53,14 @@ func main() {
 }
 
 func run(ctx context.Context, args []string, stdout io.Writer) error {
+	args, g, err := takeGlobals(args)
+	if err != nil {
+		return err
+	}
+	cfg, err := g.setup()
+	if err != nil {
+		return err
+	}
 	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
 		usage(stdout)
 		return nil
@@ -61,7 +70,8 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 		usage(os.Stderr)
 		return fmt.Errorf("unknown command %q", args[0])
 	}
-	return cmd.run(ctx, args[1:], stdout)
+	// The file's settings come first, so that the command line's win.
+	return cmd.run(ctx, append(cfg.Flags(args[0]), args[1:]...), stdout)
 }
 
 func usage(w io.Writer) {
@@ -75,7 +85,8 @@ func usage(w io.Writer) {
 	for _, n := range names {
 		fmt.Fprintf(w, "  %-10s %s\n", n, commands[n].summary)
 	}
-	fmt.Fprintln(w, "\nRun 'intake COMMAND -h' for a command's flags.")
+	fmt.Fprintln(w, "\nEvery command also takes --config FILE, --log-format text|json and --log-level debug|info|warn|error.")
+	fmt.Fprintln(w, "Run 'intake COMMAND -h' for a command's flags.")
 }
 
 // subcommand returns the first argument as a sub-subcommand name ("list" in

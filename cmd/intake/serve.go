@@ -9,9 +9,9 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"os"
 	"time"
 
+	"github.com/lausd/misis-intake/metrics"
 	"github.com/lausd/misis-intake/review"
 	"github.com/lausd/misis-intake/work"
 )
@@ -39,7 +39,7 @@ func runServeUI(ctx context.Context, args []string, stdout io.Writer) error {
 	if err := st.CheckSchema(ctx); err != nil {
 		return err
 	}
-	logger := slog.New(slog.NewTextHandler(os.Stderr, nil))
+	logger := slog.Default() // --log-format, --log-level
 	// A runner without a reader only queues work: the admins' retry button.
 	runner, err := work.New(work.Config{Store: st, Logger: logger})
 	if err != nil {
@@ -52,11 +52,16 @@ func runServeUI(ctx context.Context, args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
+	// The operations endpoints beside the UI: /healthz, /readyz, /metrics.
+	metrics.SetReviewQueue(reviewQueueStats(st))
+	mux := http.NewServeMux()
+	metrics.Mount(mux, st.CheckSchema)
+	mux.Handle("/", ui)
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		return err
 	}
-	srv := &http.Server{Handler: ui, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: time.Minute, WriteTimeout: 2 * time.Minute}
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: time.Minute, WriteTimeout: 2 * time.Minute}
 	errc := make(chan error, 2)
 	go func() { errc <- srv.Serve(ln) }()
 	fmt.Fprintf(stdout, "serving the review UI on http://%s/\n", ln.Addr())

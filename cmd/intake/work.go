@@ -31,6 +31,7 @@ func runWork(ctx context.Context, args []string, stdout io.Writer) error {
 	stopTimeout := fs.Duration("stop-timeout", 30*time.Second, "on SIGTERM, how long jobs in flight may finish before they are handed back")
 	attempts := fs.Int("max-attempts", 5, "tries of a job before its item is parked as failed")
 	verbose := fs.Bool("v", false, "log each job")
+	metricsAddr := fs.String("metrics-addr", "", "serve /healthz, /readyz and /metrics on this address (HOST:PORT; default none)")
 	imapURL := fs.String("imap-url", "", "the intake mailbox to watch, imaps://user:pass@host/INBOX (default $INTAKE_IMAP_URL; none: no polling)")
 	sf := addSMTPFlags(fs)
 	nf := addNoticeFlags(fs)
@@ -50,11 +51,7 @@ func runWork(ctx context.Context, args []string, stdout io.Writer) error {
 		noon := day.Add(20 * time.Hour) // midday in Los Angeles
 		rules.Now = func() time.Time { return noon }
 	}
-	level := slog.LevelWarn
-	if *verbose {
-		level = slog.LevelInfo
-	}
-	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+	log := commandLogger(*verbose) // --log-format, --log-level; -v: at least info
 	sender, err := sf.sender(log)
 	if err != nil {
 		return fmt.Errorf("work: %w", err)
@@ -72,6 +69,9 @@ func runWork(ctx context.Context, args []string, stdout io.Writer) error {
 	}
 	defer st.Close()
 	if err := st.CheckSchema(ctx); err != nil {
+		return err
+	}
+	if err := serveOps(ctx, *metricsAddr, st, log); err != nil {
 		return err
 	}
 	reg, err := forms.Load()

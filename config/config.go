@@ -1,0 +1,294 @@
+package config
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/BurntSushi/toml"
+)
+
+// Config is a parsed configuration file. The zero Config (no file) leaves
+// every setting at its default.
+type Config struct {
+	Log    Log    `toml:"log"`
+	Work   Work   `toml:"work"`
+	Serve  Serve  `toml:"serve"`
+	keys   map[string]bool // the keys the file sets, "section.key"
+	source string
+}
+
+// Log configures the structured logs of every command.
+type Log struct {
+	Format string `toml:"format"` // text (default) or json
+	Level  string `toml:"level"`  // debug, info, warn (default) or error
+}
+
+// Work configures `intake work`.
+type Work struct {
+	Workers       int      `toml:"workers"`        // 0: one per CPU
+	MaxAttempts   int      `toml:"max-attempts"`   // default 5
+	StopTimeout   Duration `toml:"stop-timeout"`   // default 30s
+	MetricsAddr   string   `toml:"metrics-addr"`   // default none
+	SMTPFrom      string   `toml:"smtp-from"`      // the notices' From
+	HelpdeskEmail string   `toml:"helpdesk-email"` // where unaddressable notices go
+}
+
+// Serve configures `intake serve`.
+type Serve struct {
+	Addr          string   `toml:"addr"`           // default 127.0.0.1:8080
+	APIAddr       string   `toml:"api-addr"`       // default none; loopback only
+	SecureCookies bool     `toml:"secure-cookies"` // default false
+	SessionIdle   Duration `toml:"session-idle"`   // default 30m
+	Claim         Duration `toml:"claim"`          // default 15m
+}
+
+// Duration is a time.Duration written as "30s", "15m" or "1h30m".
+type Duration struct{ time.Duration }
+
+// UnmarshalText implements encoding.TextUnmarshaler.
+func (d *Duration) UnmarshalText(b []byte) error {
+	v, err := time.ParseDuration(string(b))
+	if err != nil {
+		return fmt.Errorf("%q is not a duration (write 30s, 15m or 1h30m)", b)
+	}
+	d.Duration = v
+	return nil
+}
+
+// Secrets are the environment variables that hold what the file must not.
+var Secrets = []string{"DATABASE_URL", "INTAKE_IMAP_URL", "INTAKE_SMTP_URL"}
+
+// secretKeys maps keys someone might put in the file to the variable that
+// holds them instead.
+var secretKeys = map[string]string{
+	"url": "", "database-url": "DATABASE_URL", "database_url": "DATABASE_URL",
+	"imap-url": "INTAKE_IMAP_URL", "imap_url": "INTAKE_IMAP_URL",
+	"smtp-url": "INTAKE_SMTP_URL", "smtp_url": "INTAKE_SMTP_URL", "password": "",
+}
+
+// ErrInvalid is wrapped by every error Parse and Load return for a file
+// that is not a valid configuration.
+var ErrInvalid = errors.New("config: invalid")
+
+// Error lists everything wrong with a file.
+type Error struct {
+	Source   string
+	Problems []string
+}
+
+func (e *Error) Error() string {
+	return fmt.Sprintf("%s: %d problem(s):\n  %s", e.Source, len(e.Problems), strings.Join(e.Problems, "\n  "))
+}
+
+// Unwrap makes errors.Is(err, ErrInvalid) true.
+func (e *Error) Unwrap() error { return ErrInvalid }
+
+// Load reads and checks the file at path.
+func Load(path string) (*Config, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("config: %w", err)
+	}
+	return Parse(path, string(b))
+}
+
+// Parse reads and checks a configuration; source names it in errors.
+func Parse(source, text string) (*Config, error) {
+	c := &Config{source: source, keys: map[string]bool{}}
+	md, err := toml.Decode(text, c)
+	if err != nil {
+		var pe toml.ParseError
+		if errors.As(err, &pe) {
+			return nil, &Error{Source: source, Problems: []string{fmt.Sprintf("line %d: %s", pe.Position.Line, pe.Message)}}
+		}
+		return nil, &Error{Source: source, Problems: []string{err.Error()}}
+	}
+	var problems []string
+	for _, k := range md.Undecoded() {
+		key := k.String()
+		last := k[len(k)-1]
+		if env, ok := secretKeys[last]; ok {
+			if env == "" {
+				problems = append(problems, fmt.Sprintf("%s: secrets do not belong in the file; set %s in the environment", key, strings.Join(Secrets, ", ")))
+			} else {
+				problems = append(problems, fmt.Sprintf("%s: secrets do not belong in the file; set %s in the environment", key, env))
+			}
+			continue
+		}
+		problems = append(problems, fmt.Sprintf("%s: unknown setting", key))
+	}
+	for _, k := range md.Keys() {
+		if len(k) == 2 {
+			c.keys[k.String()] = true
+		}
+	}
+	problems = append(problems, c.check()...)
+	if len(problems) > 0 {
+		sort.Strings(problems)
+		return nil, &Error{Source: source, Problems: problems}
+	}
+	return c, nil
+}
+
+// check returns what is wrong with the values set.
+func (c *Config) check() []string {
+	var p []string
+	bad := func(key, format string, args ...any) {
+		if c.keys[key] {
+			p = append(p, key+": "+fmt.Sprintf(format, args...))
+		}
+	}
+	switch c.Log.Format {
+	case "", "text", "json":
+	default:
+		bad("log.format", "%q: want text or json", c.Log.Format)
+	}
+	if _, err := ParseLevel(c.Log.Level); err != nil {
+		bad("log.level", "%v", err)
+	}
+	if c.Work.Workers < 0 {
+		bad("work.workers", "%d: want 0 (one per CPU) or more", c.Work.Workers)
+	}
+	if c.Work.MaxAttempts < 1 {
+		bad("work.max-attempts", "%d: want 1 or more", c.Work.MaxAttempts)
+	}
+	if c.Work.StopTimeout.Duration <= 0 {
+		bad("work.stop-timeout", "%s: want a positive duration", c.Work.StopTimeout.Duration)
+	}
+	if err := checkAddr(c.Work.MetricsAddr, false); err != nil {
+		bad("work.metrics-addr", "%v", err)
+	}
+	for key, v := range map[string]string{"work.smtp-from": c.Work.SMTPFrom, "work.helpdesk-email": c.Work.HelpdeskEmail} {
+		if !strings.Contains(v, "@") {
+			bad(key, "%q: want an e-mail address", v)
+		}
+	}
+	if err := checkAddr(c.Serve.Addr, false); err != nil {
+		bad("serve.addr", "%v", err)
+	}
+	if err := checkAddr(c.Serve.APIAddr, true); err != nil {
+		bad("serve.api-addr", "%v", err)
+	}
+	if c.Serve.SessionIdle.Duration <= 0 {
+		bad("serve.session-idle", "%s: want a positive duration", c.Serve.SessionIdle.Duration)
+	}
+	if c.Serve.Claim.Duration <= 0 {
+		bad("serve.claim", "%s: want a positive duration", c.Serve.Claim.Duration)
+	}
+	return p
+}
+
+// checkAddr checks a HOST:PORT listening address; loopback requires a
+// loopback host.
+func checkAddr(addr string, loopback bool) error {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil || port == "" {
+		return fmt.Errorf("%q: want HOST:PORT, e.g. 127.0.0.1:8080", addr)
+	}
+	if loopback {
+		ip := net.ParseIP(host)
+		if host != "localhost" && (ip == nil || !ip.IsLoopback()) {
+			return fmt.Errorf("%q: this address serves without sign-in; keep it on loopback (127.0.0.1)", addr)
+		}
+	}
+	return nil
+}
+
+// ParseLevel reads a log level: debug, info, warn or error; "" is warn.
+func ParseLevel(s string) (Level, error) {
+	switch strings.ToLower(s) {
+	case "debug":
+		return LevelDebug, nil
+	case "info":
+		return LevelInfo, nil
+	case "", "warn", "warning":
+		return LevelWarn, nil
+	case "error":
+		return LevelError, nil
+	}
+	return 0, fmt.Errorf("%q: want debug, info, warn or error", s)
+}
+
+// Level is a log level, as slog.Level.
+type Level int
+
+// The levels, with slog's values.
+const (
+	LevelDebug Level = -4
+	LevelInfo  Level = 0
+	LevelWarn  Level = 4
+	LevelError Level = 8
+)
+
+// Set reports whether the file sets section.key.
+func (c *Config) Set(key string) bool { return c != nil && c.keys[key] }
+
+// bindings are the command flags each section's keys set.
+var bindings = map[string][]string{
+	"work":  {"workers", "max-attempts", "stop-timeout", "metrics-addr", "smtp-from", "helpdesk-email"},
+	"serve": {"addr", "api-addr", "secure-cookies", "session-idle", "claim"},
+}
+
+// Flags returns the flags the file sets for command, as command-line
+// arguments ("--workers", "4", ...), to be put before the command line's
+// own so that those win. Commands without a section get none.
+func (c *Config) Flags(command string) []string {
+	if c == nil {
+		return nil
+	}
+	var out []string
+	for _, name := range bindings[command] {
+		if !c.keys[command+"."+name] {
+			continue
+		}
+		out = append(out, "--"+name+"="+c.value(command, name))
+	}
+	return out
+}
+
+// FlagNames returns the flags a command's section may set, for the tests
+// that check each command has them.
+func FlagNames(command string) []string { return bindings[command] }
+
+// Commands returns the commands that have a section.
+func Commands() []string {
+	out := make([]string, 0, len(bindings))
+	for c := range bindings {
+		out = append(out, c)
+	}
+	sort.Strings(out)
+	return out
+}
+
+func (c *Config) value(section, name string) string {
+	switch section + "." + name {
+	case "work.workers":
+		return fmt.Sprint(c.Work.Workers)
+	case "work.max-attempts":
+		return fmt.Sprint(c.Work.MaxAttempts)
+	case "work.stop-timeout":
+		return c.Work.StopTimeout.String()
+	case "work.metrics-addr":
+		return c.Work.MetricsAddr
+	case "work.smtp-from":
+		return c.Work.SMTPFrom
+	case "work.helpdesk-email":
+		return c.Work.HelpdeskEmail
+	case "serve.addr":
+		return c.Serve.Addr
+	case "serve.api-addr":
+		return c.Serve.APIAddr
+	case "serve.secure-cookies":
+		return fmt.Sprint(c.Serve.SecureCookies)
+	case "serve.session-idle":
+		return c.Serve.SessionIdle.String()
+	case "serve.claim":
+		return c.Serve.Claim.String()
+	}
+	panic("config: no value for " + section + "." + name)
+}
