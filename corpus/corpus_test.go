@@ -35,21 +35,11 @@ func testConfig(t *testing.T, out string, count int, seed uint64, style string) 
 	if err != nil {
 		t.Fatal(err)
 	}
-	rf, err := os.Open("../testdata/roster.csv")
+	roster, err := validate.ReadRosterFile("../testdata/roster.csv")
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer rf.Close()
-	roster, err := validate.ReadRoster(rf)
-	if err != nil {
-		t.Fatal(err)
-	}
-	lf, err := os.Open("../testdata/locations.csv")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer lf.Close()
-	locs, err := validate.ReadLocations(lf)
+	locs, err := validate.ReadLocationsFile("../testdata/locations.csv")
 	if err != nil {
 		t.Fatal(err)
 	}

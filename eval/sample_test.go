@@ -18,25 +18,12 @@ import (
 // here. The full report is written to $INTAKE_ARTIFACTS/sample-eval.json
 // when that is set.
 func TestSampleCorpus(t *testing.T) {
-	if testing.Short() {
-		t.Skip("reads 68 pages with Tesseract")
-	}
 	reg := forms.MustLoad()
-	rf, err := os.Open("../testdata/roster.csv")
+	roster, err := validate.ReadRosterFile("../testdata/roster.csv")
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer rf.Close()
-	roster, err := validate.ReadRoster(rf)
-	if err != nil {
-		t.Fatal(err)
-	}
-	lf, err := os.Open("../testdata/locations.csv")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer lf.Close()
-	locs, err := validate.ReadLocations(lf)
+	locs, err := validate.ReadLocationsFile("../testdata/locations.csv")
 	if err != nil {
 		t.Fatal(err)
 	}

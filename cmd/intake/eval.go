@@ -6,7 +6,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
 	"runtime"
 	"sort"
 	"text/tabwriter"
@@ -79,23 +78,11 @@ func loadRosterData(rosterPath, locPath string) (rosterData, error) {
 	if d.reg, err = forms.Load(); err != nil {
 		return d, err
 	}
-	rf, err := os.Open(rosterPath)
-	if err != nil {
+	if d.roster, err = validate.ReadRosterFile(rosterPath); err != nil {
 		return d, err
 	}
-	defer rf.Close()
-	if d.roster, err = validate.ReadRoster(rf); err != nil {
-		return d, err
-	}
-	lf, err := os.Open(locPath)
-	if err != nil {
-		return d, err
-	}
-	defer lf.Close()
-	if d.locs, err = validate.ReadLocations(lf); err != nil {
-		return d, err
-	}
-	return d, nil
+	d.locs, err = validate.ReadLocationsFile(locPath)
+	return d, err
 }
 
 func printReport(w io.Writer, rep *eval.Report, mistakes int) {
