@@ -15,9 +15,9 @@ import (
 // Config is a parsed configuration file. The zero Config (no file) leaves
 // every setting at its default.
 type Config struct {
-	Log    Log    `toml:"log"`
-	Work   Work   `toml:"work"`
-	Serve  Serve  `toml:"serve"`
+	Log    Log             `toml:"log"`
+	Work   Work            `toml:"work"`
+	Serve  Serve           `toml:"serve"`
 	keys   map[string]bool // the keys the file sets, "section.key"
 	source string
 }

@@ -437,12 +437,16 @@ func countDemo(ctx context.Context, st *store.Store) (demoCounts, error) {
 	return c, nil
 }
 
+// progressEvery is the least time between two progress lines.
+const progressEvery = 3 * time.Second
+
 // demoProgress prints a line whenever the counts change, until the
 // mailbox is empty and no job is left.
 func demoProgress(ctx context.Context, st *store.Store, r *work.Runner, box *demoMailbox, delivered int, say func(string, ...any)) error {
 	tick := time.NewTicker(time.Second)
 	defer tick.Stop()
 	var last demoCounts
+	var lastSaid time.Time
 	lastFetched, idle := -1, 0
 	for {
 		select {
@@ -459,9 +463,10 @@ func demoProgress(ctx context.Context, st *store.Store, r *work.Runner, box *dem
 			return err
 		}
 		fetched := delivered - left
-		if fetched != lastFetched || c != last {
+		// A line when something changed, at most every few seconds.
+		if (fetched != lastFetched || c != last) && time.Since(lastSaid) >= progressEvery {
 			say("  messages fetched %d/%d · %s", fetched, delivered, c)
-			last, lastFetched = c, fetched
+			last, lastFetched, lastSaid = c, fetched, time.Now()
 		}
 		n, err := r.InFlight(ctx)
 		if err != nil {
