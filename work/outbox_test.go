@@ -225,3 +225,55 @@ func TestOutboxParks(t *testing.T) {
 		t.Errorf("pending %+v", p)
 	}
 }
+
+// crashingSender sends, then cancels the Flush's context before the
+// result can be recorded, as a process killed at that moment would.
+type crashingSender struct {
+	work.Sender
+	cancel context.CancelFunc
+}
+
+func (c crashingSender) Send(ctx context.Context, m mail.OutgoingMessage) error {
+	err := c.Sender.Send(ctx, m)
+	c.cancel()
+	return err
+}
+
+// TestOutboxCrashAfterSend: when the process dies after the server took
+// an e-mail and before it was marked sent, the e-mail is sent again after
+// the restart, with the same Message-ID, so the copy is recognisably the
+// same message; and it is then marked sent once.
+func TestOutboxCrashAfterSend(t *testing.T) {
+	_, st := openDB(t)
+	srv := smtptest.Start(t, smtptest.Options{})
+	id := queueEmail(t, st, "irinas@lausd.net", "crash")
+	server, err := mail.ParseSMTPURL(srv.URL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	snd, err := mail.NewSender(mail.SenderConfig{Server: server, From: "misis-access@lausd.net", Hostname: "intake.test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	crashing, err := work.NewOutbox(work.OutboxConfig{Store: st, Sender: crashingSender{Sender: snd, cancel: cancel}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := crashing.Flush(ctx); err == nil {
+		t.Fatalf("flush with its context cancelled mid-way: no error")
+	}
+	if row := outboxRow(t, st, id); row.SentAt != nil || row.Attempts != 0 {
+		t.Fatalf("the crash left %+v, want it unsent and untried", row)
+	}
+	if d, err := newOutbox(t, st, srv).Flush(context.Background()); err != nil || d != (work.Delivery{Sent: 1}) {
+		t.Fatalf("flush after the restart: %+v %v", d, err)
+	}
+	msgs := srv.Messages()
+	if len(msgs) != 2 || msgs[0].MessageID != msgs[1].MessageID || msgs[0].MessageID == "" {
+		t.Errorf("sent %d times with Message-IDs %v, want twice with the same", len(msgs), msgs)
+	}
+	if row := outboxRow(t, st, id); row.SentAt == nil || row.MessageID != msgs[0].MessageID {
+		t.Errorf("after the restart: %+v", row)
+	}
+}
