@@ -161,8 +161,8 @@ func drainMailbox(ctx context.Context, p *mail.Poller, log *slog.Logger) error {
 	return fmt.Errorf("mailbox: %w", err)
 }
 
-// runOutbox sends the outbox until ctx ends.
-func runOutbox(ctx context.Context, o *work.Outbox, wg *sync.WaitGroup) {
+// startOutbox sends the outbox until ctx ends.
+func startOutbox(ctx context.Context, o *work.Outbox, wg *sync.WaitGroup) {
 	if o == nil {
 		return
 	}

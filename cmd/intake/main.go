@@ -40,6 +40,7 @@ var commands = map[string]command{
 	"serve":     {"serve the review web UI (--api-addr: also the JSON queue API)", runServeUI},
 	"users":     {"add or list the accounts of the review web UI (users add NAME --role ROLE)", runUsers},
 	"export":    {"print every message and what became of it, as JSON", runExport},
+	"outbox":    {"list the notices to send and sent, or queue parked ones again (outbox list|requeue)", runOutbox},
 	"config":    {"check a configuration file (config check FILE)", runConfig},
 }
 

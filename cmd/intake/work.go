@@ -118,7 +118,7 @@ func runWork(ctx context.Context, args []string, stdout io.Writer) error {
 		return drainAll(ctx, r, hook.poller, outbox, log)
 	}
 	var wg sync.WaitGroup
-	runOutbox(ctx, outbox, &wg)
+	startOutbox(ctx, outbox, &wg)
 	err = r.Run(ctx)
 	hook.wait()
 	wg.Wait()
