@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/url"
 	"os"
 	"sort"
 	"strings"
@@ -36,6 +37,8 @@ type Work struct {
 	MetricsAddr   string   `toml:"metrics-addr"`   // default none
 	SMTPFrom      string   `toml:"smtp-from"`      // the notices' From
 	HelpdeskEmail string   `toml:"helpdesk-email"` // where unaddressable notices go
+	FaxGateways   string   `toml:"fax-gateways"`   // comma-separated senders relaying for others
+	FormsURL      string   `toml:"forms-url"`      // where the forms are posted
 }
 
 // Serve configures `intake serve`.
@@ -111,7 +114,13 @@ func Parse(source, text string) (*Config, error) {
 	var problems []string
 	for _, k := range md.Undecoded() {
 		key := k.String()
+		if t := md.Type(k...); t == "Hash" || t == "Table" {
+			continue // its keys are reported
+		}
 		last := k[len(k)-1]
+		if last == "url" && k[0] == "database" {
+			last = "database-url"
+		}
 		if env, ok := secretKeys[last]; ok {
 			if env == "" {
 				problems = append(problems, fmt.Sprintf("%s: secrets do not belong in the file; set %s in the environment", key, strings.Join(Secrets, ", ")))
@@ -168,6 +177,15 @@ func (c *Config) check() []string {
 			bad(key, "%q: want an e-mail address", v)
 		}
 	}
+	for _, g := range strings.Split(c.Work.FaxGateways, ",") {
+		if !strings.Contains(strings.TrimSpace(g), "@") {
+			bad("work.fax-gateways", "%q: want comma-separated user@host or *@host", c.Work.FaxGateways)
+			break
+		}
+	}
+	if u, err := url.Parse(c.Work.FormsURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		bad("work.forms-url", "%q: want an http:// or https:// address", c.Work.FormsURL)
+	}
 	if err := checkAddr(c.Serve.Addr, false); err != nil {
 		bad("serve.addr", "%v", err)
 	}
@@ -183,9 +201,12 @@ func (c *Config) check() []string {
 	return p
 }
 
-// checkAddr checks a HOST:PORT listening address; loopback requires a
-// loopback host.
+// checkAddr checks a HOST:PORT listening address ("" is none); loopback
+// requires a loopback host.
 func checkAddr(addr string, loopback bool) error {
+	if addr == "" {
+		return nil // not served
+	}
 	host, port, err := net.SplitHostPort(addr)
 	if err != nil || port == "" {
 		return fmt.Errorf("%q: want HOST:PORT, e.g. 127.0.0.1:8080", addr)
@@ -230,7 +251,7 @@ func (c *Config) Set(key string) bool { return c != nil && c.keys[key] }
 
 // bindings are the command flags each section's keys set.
 var bindings = map[string][]string{
-	"work":  {"workers", "max-attempts", "stop-timeout", "metrics-addr", "smtp-from", "helpdesk-email"},
+	"work":  {"workers", "max-attempts", "stop-timeout", "metrics-addr", "smtp-from", "helpdesk-email", "fax-gateways", "forms-url"},
 	"serve": {"addr", "api-addr", "secure-cookies", "session-idle", "claim"},
 }
 
@@ -279,6 +300,10 @@ func (c *Config) value(section, name string) string {
 		return c.Work.SMTPFrom
 	case "work.helpdesk-email":
 		return c.Work.HelpdeskEmail
+	case "work.fax-gateways":
+		return c.Work.FaxGateways
+	case "work.forms-url":
+		return c.Work.FormsURL
 	case "serve.addr":
 		return c.Serve.Addr
 	case "serve.api-addr":

@@ -1,0 +1,109 @@
+package main
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/lausd/misis-intake/config"
+)
+
+func TestTakeGlobals(t *testing.T) {
+	tests := []struct {
+		args []string
+		rest []string
+		g    globals
+		err  string
+	}{
+		{args: []string{"work", "--drain"}, rest: []string{"work", "--drain"}},
+		{args: []string{"--config", "a.toml", "work"}, rest: []string{"work"}, g: globals{config: "a.toml"}},
+		{args: []string{"work", "--config=a.toml", "--drain"}, rest: []string{"work", "--drain"}, g: globals{config: "a.toml"}},
+		{args: []string{"serve", "-log-format", "json", "--log-level=debug"}, rest: []string{"serve"}, g: globals{logFormat: "json", logLevel: "debug"}},
+		{args: []string{"ingest", "--", "--config"}, rest: []string{"ingest", "--", "--config"}},
+		{args: []string{"work", "--config"}, err: "--config needs a value"},
+	}
+	for _, tt := range tests {
+		rest, g, err := takeGlobals(tt.args)
+		if tt.err != "" {
+			if err == nil || err.Error() != tt.err {
+				t.Errorf("takeGlobals(%q): %v, want %q", tt.args, err, tt.err)
+			}
+			continue
+		}
+		if err != nil || !slices.Equal(rest, tt.rest) || g != tt.g {
+			t.Errorf("takeGlobals(%q) = %q, %+v, %v; want %q, %+v", tt.args, rest, g, err, tt.rest, tt.g)
+		}
+	}
+}
+
+func TestConfigCheckCommand(t *testing.T) {
+	dir := t.TempDir()
+	good := filepath.Join(dir, "good.toml")
+	bad := filepath.Join(dir, "bad.toml")
+	if err := os.WriteFile(good, []byte("[work]\nworkers = 2\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(bad, []byte("[work]\nworkers = -2\n[database]\nurl = \"postgres://x\"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("INTAKE_SMTP_URL", "")
+	t.Setenv("DATABASE_URL", "postgres://example/db")
+	var out strings.Builder
+	if err := run(context.Background(), []string{"config", "check", good}, &out); err != nil {
+		t.Fatalf("check of a good file: %v", err)
+	}
+	for _, want := range []string{good + ": ok", "DATABASE_URL: set", "INTAKE_SMTP_URL: not set"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("output lacks %q:\n%s", want, out.String())
+		}
+	}
+	err := run(context.Background(), []string{"config", "check", bad}, &out)
+	if err == nil || !strings.Contains(err.Error(), "2 problem(s)") || !strings.Contains(err.Error(), "database.url: secrets do not belong in the file; set DATABASE_URL") {
+		t.Errorf("check of a bad file: %v", err)
+	}
+	// A command given a bad file stops before doing anything.
+	if err := run(context.Background(), []string{"--config", bad, "migrate"}, &out); err == nil || !strings.Contains(err.Error(), "work.workers") {
+		t.Errorf("migrate --config BAD: %v, want the file's problems", err)
+	}
+	if err := run(context.Background(), []string{"--log-format", "xml", "forms", "list"}, &out); err == nil || !strings.Contains(err.Error(), "want text or json") {
+		t.Errorf("--log-format xml: %v", err)
+	}
+}
+
+// TestConfigFlagsExist: every setting of the example file, all turned on,
+// is a flag its command accepts.
+func TestConfigFlagsExist(t *testing.T) {
+	b, err := os.ReadFile("../../deploy/intake.example.toml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	all := regexp.MustCompile(`(?m)^#([a-z-]+ = )`).ReplaceAllString(string(b), "$1")
+	file := filepath.Join(t.TempDir(), "all.toml")
+	if err := os.WriteFile(file, []byte(all), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := config.Load(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, cmd := range config.Commands() {
+		if len(cfg.Flags(cmd)) != len(config.FlagNames(cmd)) {
+			t.Fatalf("%s: the example sets %d of %d settings", cmd, len(cfg.Flags(cmd)), len(config.FlagNames(cmd)))
+		}
+		// No database listens on port 1: the command gets past its flags
+		// and stops at connecting.
+		args := []string{"--config", file, cmd, "--database-url", "postgres://127.0.0.1:1/none?connect_timeout=2"}
+		err := run(context.Background(), args, &strings.Builder{})
+		if err == nil {
+			t.Errorf("%s ran without a database", cmd)
+			continue
+		}
+		if strings.Contains(err.Error(), "flag provided but not defined") || strings.Contains(err.Error(), "invalid value") {
+			t.Errorf("%s does not take the file's settings: %v", cmd, err)
+		}
+	}
+}
