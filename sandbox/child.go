@@ -124,6 +124,7 @@ func serve(ctx context.Context, rd pipeline.Reader, r io.Reader, w io.Writer, cp
 				return err
 			}
 		}
+		t0 := time.Now()
 		var resp response
 		doc, err := pipeline.ReadAttachment(ctx, rd, data, req.Limits)
 		if err != nil {
@@ -131,6 +132,7 @@ func serve(ctx context.Context, rd pipeline.Reader, r io.Reader, w io.Writer, cp
 		} else {
 			resp.Document = &doc
 		}
+		resp.ReadNanos = time.Since(t0).Nanoseconds()
 		if err := writeJSON(bw, resp); err != nil {
 			return fmt.Errorf("sandbox: write answer: %w", err)
 		}

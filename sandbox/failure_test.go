@@ -9,6 +9,7 @@ import (
 	"hash/crc32"
 	"os"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -32,6 +33,12 @@ func pids(p *Pool) []int {
 // zlib however large it decodes: a decompression bomb within a PNG.
 func hugePNG(t testing.TB, w, h int) []byte {
 	t.Helper()
+	pngMu.Lock()
+	defer pngMu.Unlock()
+	key := [2]int{w, h}
+	if b, ok := pngMade[key]; ok {
+		return b
+	}
 	var out bytes.Buffer
 	out.WriteString("\x89PNG\r\n\x1a\n")
 	chunk := func(typ string, data []byte) {
@@ -68,8 +75,14 @@ func hugePNG(t testing.TB, w, h int) []byte {
 	}
 	chunk("IDAT", z.Bytes())
 	chunk("IEND", nil)
+	pngMade[key] = out.Bytes()
 	return out.Bytes()
 }
+
+var (
+	pngMu   sync.Mutex
+	pngMade = map[[2]int][]byte{}
+)
 
 // A child that fails costs its one attachment: the error says why in
 // words, the child is replaced, and the next attachment is read.

@@ -126,7 +126,7 @@ func (p *Pool) ReadAttachment(ctx context.Context, data []byte, lim raster.Limit
 	if err != nil {
 		return pipeline.Document{}, err
 	}
-	doc, err := c.read(ctx, data, lim, p.cfg.Limits)
+	doc, _, err := c.read(ctx, data, lim, p.cfg.Limits)
 	var ce *childError
 	switch {
 	case errors.As(err, &ce):
@@ -313,8 +313,14 @@ type result struct {
 	err error
 }
 
-// read sends one attachment and waits for the answer, within lim.
-func (c *child) read(ctx context.Context, data []byte, dlim raster.Limits, lim Limits) (pipeline.Document, error) {
+// read sends one attachment and waits for the answer, within lim. It
+// returns the time the child says it spent reading, too.
+func (c *child) read(ctx context.Context, data []byte, dlim raster.Limits, lim Limits) (pipeline.Document, time.Duration, error) {
+	doc, resp, err := c.exchange(ctx, data, dlim, lim)
+	return doc, time.Duration(resp.ReadNanos), err
+}
+
+func (c *child) exchange(ctx context.Context, data []byte, dlim raster.Limits, lim Limits) (pipeline.Document, response, error) {
 	sent := make(chan error, 1)
 	go func() {
 		err := writeJSON(c.in, request{Limits: dlim})
@@ -334,7 +340,7 @@ func (c *child) read(ctx context.Context, data []byte, dlim raster.Limits, lim L
 	case r := <-got:
 		if errors.Is(r.err, errFrameTooLarge) {
 			c.kill()
-			return pipeline.Document{}, &childError{
+			return pipeline.Document{}, response{}, &childError{
 				reason: fmt.Sprintf("the reading of the attachment is larger than %s", formatBytes(lim.OutputBytes)),
 				kind:   ErrOutputTooLarge,
 			}
@@ -346,28 +352,28 @@ func (c *child) read(ctx context.Context, data []byte, dlim raster.Limits, lim L
 			case <-time.After(5 * time.Second):
 				c.kill()
 			}
-			return pipeline.Document{}, c.failure(lim)
+			return pipeline.Document{}, response{}, c.failure(lim)
 		}
 		var resp response
 		if err := json.Unmarshal(r.b, &resp); err != nil {
-			return pipeline.Document{}, fmt.Errorf("sandbox: answer: %w", err)
+			return pipeline.Document{}, response{}, fmt.Errorf("sandbox: answer: %w", err)
 		}
 		if resp.Error != nil {
-			return pipeline.Document{}, resp.Error.err()
+			return pipeline.Document{}, resp, resp.Error.err()
 		}
 		if resp.Document == nil {
-			return pipeline.Document{}, errors.New("sandbox: answer holds no document")
+			return pipeline.Document{}, resp, errors.New("sandbox: answer holds no document")
 		}
-		return *resp.Document, nil
+		return *resp.Document, resp, nil
 	case <-timer.C:
 		c.kill()
-		return pipeline.Document{}, &childError{
+		return pipeline.Document{}, response{}, &childError{
 			reason: fmt.Sprintf("reading the attachment took longer than %s", formatDuration(lim.WallTime)),
 			kind:   ErrTimeout,
 		}
 	case <-ctx.Done():
 		c.kill()
-		return pipeline.Document{}, ctx.Err()
+		return pipeline.Document{}, response{}, ctx.Err()
 	}
 }
 

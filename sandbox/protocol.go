@@ -27,6 +27,9 @@ type response struct {
 	Ready    bool               `json:"ready,omitempty"`
 	Document *pipeline.Document `json:"document,omitempty"`
 	Error    *wireError         `json:"error,omitempty"`
+	// ReadNanos is how long the child spent reading, from the request
+	// received to the answer encoded: what the pool adds is the rest.
+	ReadNanos int64 `json:"read_nanos,omitempty"`
 }
 
 // wireError is an error of pipeline.ReadAttachment: its message and the
