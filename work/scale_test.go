@@ -161,4 +161,3 @@ func metricValue(t *testing.T, body, series string) int {
 	}
 	return int(v)
 }
-
