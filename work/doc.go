@@ -27,4 +27,9 @@
 // power loss) and hand those back at once. Exactly one process at a time
 // holds the poller lock and runs Config.Poll, the hook for the mailbox
 // poller.
+//
+// Outbox sends the notices the stages and the review UI put in the outbox
+// (store.DeliverNext): each once, with a Message-ID derived from its row,
+// retried with backoff after a transient failure and parked with the
+// reason after a permanent one. Every process may run one.
 package work
