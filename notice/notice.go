@@ -109,17 +109,24 @@ type Email struct {
 }
 
 // Rejection writes the notice that f was rejected, listing every reason
-// once (and the reviewer's note when there is one), to the recipient
-// Recipient chooses.
+// once (a batch row's with its row number) and the reviewer's note when
+// there is one, to the recipient Recipient chooses.
 func (n *Notices) Rejection(f Form, reasons []validate.Reason, note string) (Email, error) {
 	var rs []mail.Reason
 	seen := map[string]bool{}
 	for _, r := range reasons {
-		if r.Message == "" || seen[r.Message] {
+		msg := r.Message
+		if msg == "" {
 			continue
 		}
-		seen[r.Message] = true
-		rs = append(rs, mail.Reason{Code: string(r.Code), Message: r.Message})
+		if r.Row > 0 { // a batch form's row: say which
+			msg = fmt.Sprintf("Row %d: %s", r.Row, msg)
+		}
+		if seen[msg] {
+			continue
+		}
+		seen[msg] = true
+		rs = append(rs, mail.Reason{Code: string(r.Code), Message: msg})
 	}
 	if len(rs) == 0 {
 		return Email{}, ErrNoReason

@@ -122,6 +122,20 @@ func TestRejection(t *testing.T) {
 	if e, _ := n.Rejection(f, reasons, ""); e.InReplyTo != "" || strings.Contains(e.Body, "Note from ITD") {
 		t.Errorf("a message without Message-ID answered, or an empty note shown: %+v", e)
 	}
+	batch := []validate.Reason{
+		{Code: "employee.format", Row: 3, Message: "The employee number must be exactly 8 digits."},
+		{Code: "employee.format", Row: 5, Message: "The employee number must be exactly 8 digits."},
+		{Code: "signature.admin", Message: "The administrator has not signed."},
+	}
+	e, err = n.Rejection(f, batch, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"Row 3: The employee number", "Row 5: The employee number", "The administrator has not signed."} {
+		if !strings.Contains(e.Body, want) {
+			t.Errorf("batch rejection lacks %q:\n%s", want, e.Body)
+		}
+	}
 	if _, err := n.Rejection(f, nil, ""); err == nil {
 		t.Errorf("a rejection without a reason: no error")
 	}
