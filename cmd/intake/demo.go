@@ -420,15 +420,16 @@ func (c demoCounts) String() string {
 	return fmt.Sprintf("forms read %d · accepted %d · rejected %d · waiting review %d", c.forms, c.accepted, c.rejected, c.review)
 }
 
-// countDemo reads the pipeline's totals: forms read, and each form's latest
-// decision.
+// countDemo reads the pipeline's totals: forms read, forms whose latest
+// decision accepts or rejects them, and forms waiting in the review queue
+// (as the review UI counts them).
 func countDemo(ctx context.Context, st *store.Store) (demoCounts, error) {
 	var c demoCounts
 	err := st.Pool().QueryRow(ctx, `SELECT
 			(SELECT count(*) FROM forms),
 			count(*) FILTER (WHERE outcome = 'accept'),
 			count(*) FILTER (WHERE outcome = 'reject'),
-			count(*) FILTER (WHERE outcome = 'review')
+			(SELECT count(*) FROM review_tasks WHERE status = 'open')
 		FROM (SELECT DISTINCT ON (form_id) outcome FROM decisions ORDER BY form_id, round DESC) d`).
 		Scan(&c.forms, &c.accepted, &c.rejected, &c.review)
 	if err != nil {
