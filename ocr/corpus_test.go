@@ -24,7 +24,7 @@ import (
 // every field kind how many values are right, how many are marked Sure and
 // how many of those are wrong, with the confidence each kind needs for at
 // most 0.2% errors among the values accepted. OCR_CORPUS_ERRORS names a
-// file to write each wrong value to. Without OCR_CORPUS it does nothing:
+// file to write each wrong value to, OCR_CORPUS_VALUES one for every value. Without OCR_CORPUS it does nothing:
 // the corpus takes minutes to read.
 func TestCorpus(t *testing.T) {
 	dir := os.Getenv("OCR_CORPUS")
@@ -48,6 +48,11 @@ func TestCorpus(t *testing.T) {
 	if p := os.Getenv("OCR_CORPUS_ERRORS"); p != "" {
 		errOut, _ = os.Create(p)
 		defer errOut.Close()
+	}
+	var valOut *os.File
+	if p := os.Getenv("OCR_CORPUS_VALUES"); p != "" {
+		valOut, _ = os.Create(p)
+		defer valOut.Close()
 	}
 	for _, fn := range files {
 		var tr corpus.Truth
@@ -81,7 +86,7 @@ func TestCorpus(t *testing.T) {
 			if err != nil {
 				t.Fatalf("%s: %v", att.Filename, err)
 			}
-			st.compare(t, e, tr, att, res, errOut)
+			st.compare(t, e, tr, att, res, errOut, valOut)
 		}
 	}
 	st.report(t, e)
@@ -118,7 +123,7 @@ func same(k forms.Kind, name, got, want string) bool {
 	return strings.EqualFold(strings.TrimSpace(got), strings.TrimSpace(want))
 }
 
-func (st *corpusStats) compare(t *testing.T, e *Engine, tr corpus.Truth, att corpus.AttachmentTruth, res Result, errOut *os.File) {
+func (st *corpusStats) compare(t *testing.T, e *Engine, tr corpus.Truth, att corpus.AttachmentTruth, res Result, errOut, valOut *os.File) {
 	for i, pt := range att.Pages {
 		st.pages++
 		if i >= len(res.Pages) {
@@ -206,6 +211,9 @@ func (st *corpusStats) compare(t *testing.T, e *Engine, tr corpus.Truth, att cor
 				if !right {
 					ks.sureWrong++
 				}
+			}
+			if valOut != nil {
+				fmt.Fprintf(valOut, "%s\t%s\t%s\t%s\t%s\t%q\t%q\t%.3f\t%v\t%v\n", tr.ID, tr.Transport, ft.Writer, k, name, want, v.Text, v.Confidence, v.Sure, right)
 			}
 			if !right && errOut != nil {
 				fmt.Fprintf(errOut, "%s\t%s\t%s\t%s\t%q\t%q\t%.3f\t%v\t%s\n", tr.ID, tr.Transport, ft.Writer, name, want, v.Text, v.Confidence, v.Sure, att.Filename)

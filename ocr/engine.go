@@ -85,7 +85,7 @@ type Thresholds struct {
 // signatures, at 0.0-0.5% errors among the values accepted; recalibrate
 // on a larger corpus (go test -tags corpus, see corpus_test.go).
 var DefaultThresholds = Thresholds{
-	Text: 0.96, Digits: 0.96, Date: 0.92, Email: 0.93, Mark: 0.9, Signature: 0.85,
+	Text: 0.97, Digits: 0.96, Date: 0.92, Email: 0.95, Mark: 0.9, Signature: 0.85,
 }
 
 // For returns the threshold of a kind.

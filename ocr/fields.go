@@ -75,11 +75,13 @@ func (e *Engine) readText(t *tess, r region, f *forms.Field, thr uint8) (read, e
 	if f.Kind == forms.KindDigits || f.Kind == forms.KindDate {
 		return e.checkGlyphs(rd, k, r, f)
 	}
-	if rd.conf < e.thr.For(f.Kind) {
+	if rd.conf < verifyAbove {
 		return rd, nil
 	}
-	// A read confident enough to be accepted is read again from the same
-	// ink at another scale; if the two differ, neither is sure.
+	// A confident read is read again from the same ink at another scale.
+	// If the two differ, neither is sure; if they agree, a read just short
+	// of sure gains some of the way (Tesseract is diffident about strings
+	// no dictionary knows, like e-mail names).
 	again, err := t.read(scaleGray(img, 0.6), fieldDPI*0.6, psm, set)
 	if err != nil {
 		return read{}, fmt.Errorf("field %s: %w", f.Name, err)
@@ -88,9 +90,18 @@ func (e *Engine) readText(t *tess, r region, f *forms.Field, thr uint8) (read, e
 	rd2 := normalise(f, raw2, conf2)
 	if !strings.EqualFold(rd.text, rd2.text) {
 		rd.conf = math.Min(rd.conf, 0.5)
+		return rd, nil
 	}
+	rd.conf += (1 - rd.conf) * agreeGain
 	return rd, nil
 }
+
+// Text reads at or above verifyAbove are read twice; agreement closes
+// agreeGain of the distance to certainty.
+const (
+	verifyAbove = 0.85
+	agreeGain   = 0.4
+)
 
 // checkGlyphs reads digits and dates a second way, character by
 // character, and weighs Tesseract's reading by whether the two agree.
@@ -100,9 +111,11 @@ func (e *Engine) checkGlyphs(rd read, k inkOf, r region, f *forms.Field) (read, 
 		return read{}, err
 	}
 	// The same form checks apply to the second reading: a factor below 1
-	// when it is not what the field holds.
+	// when it is not what the field holds. The two are compared by their
+	// digits: slashes and dashes are where the character reader is weakest.
 	second := normalise(f, g, 1)
-	if second.text == rd.text && rd.text != "" {
+	gd, td := digitsOnlyRE.ReplaceAllString(second.text, ""), digitsOnlyRE.ReplaceAllString(rd.text, "")
+	if gd == td && td != "" {
 		rd.conf = math.Max(rd.conf, (0.9+0.09*share)*second.conf)
 		return rd, nil
 	}
@@ -112,8 +125,8 @@ func (e *Engine) checkGlyphs(rd read, k inkOf, r region, f *forms.Field) (read, 
 		// person, never sure on its own.
 		return read{second.text, 0.5 * share}, nil
 	}
-	if share >= 0.5 {
-		// A confident second reading of as many characters disagrees.
+	if share >= 0.5 && len(gd) == len(td) {
+		// As many characters, read confidently, and different ones.
 		rd.conf = math.Min(rd.conf, 0.6)
 	}
 	return rd, nil
