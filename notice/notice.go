@@ -6,6 +6,7 @@ import (
 	netmail "net/mail"
 	"strings"
 	"time"
+	_ "time/tzdata" // the district's time zone even where the system has no zone database
 
 	"github.com/lausd/misis-intake/forms"
 	"github.com/lausd/misis-intake/mail"
@@ -32,6 +33,9 @@ type Config struct {
 	// FormsURL is where the current forms are posted; "" means
 	// DefaultFormsURL.
 	FormsURL string
+	// Location is the time zone dates are told in; nil means
+	// America/Los_Angeles.
+	Location *time.Location
 }
 
 // Notices writes the intake's notices. It is safe for concurrent use.
@@ -41,6 +45,7 @@ type Notices struct {
 	gateways []string
 	helpDesk string
 	formsURL string
+	loc      *time.Location
 }
 
 // New checks cfg and returns Notices.
@@ -73,6 +78,12 @@ func New(cfg Config) (*Notices, error) {
 	}
 	if cfg.FormsURL != "" {
 		n.formsURL = cfg.FormsURL
+	}
+	n.loc = cfg.Location
+	if n.loc == nil {
+		if n.loc, err = time.LoadLocation("America/Los_Angeles"); err != nil {
+			n.loc = time.UTC
+		}
 	}
 	return n, nil
 }
@@ -136,7 +147,7 @@ func (n *Notices) Rejection(f Form, reasons []validate.Reason, note string) (Ema
 	if strings.Contains(f.MessageKey, "@") && !strings.HasPrefix(f.MessageKey, "sha256:") {
 		inReplyTo = f.MessageKey
 	}
-	req := mail.RequestSummary{Received: f.Received}
+	req := mail.RequestSummary{Received: n.local(f.Received)}
 	if f.ID != 0 {
 		req.Reference = fmt.Sprintf("F-%d", f.ID)
 	}
@@ -206,7 +217,7 @@ func (n *Notices) Confirmation(q Request) ([]Email, error) {
 	req := mail.RequestSummary{
 		Reference: fmt.Sprintf("R-%d", q.ID),
 		Form:      n.title(q.Family),
-		Received:  q.Received,
+		Received:  n.local(q.Received),
 		Employee:  strings.TrimSpace(q.FirstName + " " + q.LastName),
 		Location:  q.LocationCode,
 	}
@@ -235,6 +246,14 @@ func (n *Notices) Confirmation(q Request) ([]Email, error) {
 		out = append(out, Email{To: a, Subject: m.Subject, Body: m.Text})
 	}
 	return out, nil
+}
+
+// local returns t in the notices' time zone; zero stays zero.
+func (n *Notices) local(t time.Time) time.Time {
+	if t.IsZero() {
+		return t
+	}
+	return t.In(n.loc)
 }
 
 func (n *Notices) title(family string) string {

@@ -93,7 +93,8 @@ func TestNewRefuses(t *testing.T) {
 func TestRejection(t *testing.T) {
 	n := newNotices(t, Config{})
 	rd := reading(map[string]string{"admin_email": "irinas", "first_name": "Maria", "last_name?": "Lopes", "school_name": "Garfield Senior High", "location_code": "8650"})
-	f := Form{ID: 42, From: "faxgateway@lausd.net", MessageKey: "sub-1@corpus", Received: time.Date(2026, 11, 20, 13, 0, 0, 0, time.UTC), Filename: "fax.pdf", Reading: rd}
+	// 03:00 UTC on the 21st is the evening of the 20th in Los Angeles.
+	f := Form{ID: 42, From: "faxgateway@lausd.net", MessageKey: "sub-1@corpus", Received: time.Date(2026, 11, 21, 3, 0, 0, 0, time.UTC), Filename: "fax.pdf", Reading: rd}
 	reasons := []validate.Reason{
 		{Code: "revision.retired", Message: "This revision of the form is no longer accepted."},
 		{Code: "employee.format", Message: "The employee number must be exactly 8 digits."},
