@@ -42,6 +42,10 @@ var demoAccounts = []struct{ name, role string }{
 	{"provisioner", store.RoleProvisioner},
 }
 
+// demoFallbackPG is where the demo keeps its database when the postgres
+// user cannot reach --dir.
+const demoFallbackPG = "/var/lib/misis-intake-demo/pg"
+
 // demoOptions are the demo's settings.
 type demoOptions struct {
 	dir       string // .data: pg/ and demo/
@@ -95,6 +99,13 @@ func demo(ctx context.Context, o demoOptions, stdout io.Writer) error {
 
 	// The database: a private server under DIR/pg.
 	pgDir := filepath.Join(o.dir, "pg")
+	if ok, err := pglocal.Reachable(pgDir); err != nil {
+		return fmt.Errorf("demo: %w", err)
+	} else if !ok {
+		// A home directory of mode 0700 keeps the postgres user out.
+		say("database: the postgres user cannot enter the directories above %s; using %s instead", pgDir, demoFallbackPG)
+		pgDir = demoFallbackPG
+	}
 	say("database: starting a private PostgreSQL in %s", pgDir)
 	pg, err := pglocal.Start(ctx, pglocal.Config{Dir: pgDir, MaxConnections: 100})
 	if errors.Is(err, pglocal.ErrInUse) {

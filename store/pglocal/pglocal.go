@@ -281,3 +281,39 @@ func EnsureDatabase(ctx context.Context, adminURL, name string) (string, error) 
 	cc := conn.Config()
 	return fmt.Sprintf("postgres://%s@%s:%d/%s?sslmode=disable", cc.User, cc.Host, cc.Port, name), nil
 }
+
+// Reachable reports whether the server's user can enter dir's existing
+// ancestors, which initdb needs: always when this process is not root;
+// as root, whether the postgres user may search every directory above
+// dir (a home directory of mode 0700 stops it).
+func Reachable(dir string) (bool, error) {
+	cred, _, _, err := credential()
+	if err != nil || cred == nil {
+		return err == nil, err
+	}
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return false, fmt.Errorf("pglocal: %w", err)
+	}
+	for p := filepath.Dir(abs); ; p = filepath.Dir(p) {
+		var st syscall.Stat_t
+		if err := syscall.Stat(p, &st); err == nil {
+			perm := st.Mode & 0o777
+			var ok bool
+			switch {
+			case st.Uid == cred.Uid:
+				ok = perm&0o100 != 0
+			case st.Gid == cred.Gid:
+				ok = perm&0o010 != 0
+			default:
+				ok = perm&0o001 != 0
+			}
+			if !ok {
+				return false, nil
+			}
+		}
+		if p == filepath.Dir(p) {
+			return true, nil
+		}
+	}
+}

@@ -79,3 +79,35 @@ func exec(t *testing.T, url, sql string) {
 		t.Fatal(err)
 	}
 }
+
+func TestReachable(t *testing.T) {
+	if os.Geteuid() != 0 {
+		ok, err := pglocal.Reachable("/root/x/y")
+		if !ok || err != nil {
+			t.Errorf("not root: Reachable = %v, %v; want true (the server runs as this user)", ok, err)
+		}
+		return
+	}
+	base := t.TempDir()
+	open := filepath.Join(base, "open", "pg")
+	closed := filepath.Join(base, "closed", "pg")
+	for _, d := range []string{filepath.Dir(open), filepath.Dir(closed)} {
+		if err := os.Mkdir(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.Chmod(filepath.Dir(closed), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(base, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(filepath.Dir(base), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for dir, want := range map[string]bool{open: true, closed: false, filepath.Join(closed, "deeper"): false} {
+		if ok, err := pglocal.Reachable(dir); ok != want || err != nil {
+			t.Errorf("Reachable(%s) = %v, %v; want %v", dir, ok, err, want)
+		}
+	}
+}
