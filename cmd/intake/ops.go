@@ -61,6 +61,9 @@ func takeGlobals(args []string) ([]string, globals, error) {
 	return rest, g, nil
 }
 
+// logOutput is where logs go; tests replace it.
+var logOutput io.Writer = os.Stderr
+
 // logFormat is the format chosen for this run ("text" or "json"), for
 // commandLogger.
 var logFormat = "text"
@@ -89,7 +92,7 @@ func (g globals) setup() (*config.Config, error) {
 	if err != nil {
 		return nil, fmt.Errorf("--log-level %v", err)
 	}
-	h, err := newHandler(os.Stderr, format, slog.Level(lv))
+	h, err := newHandler(logOutput, format, slog.Level(lv))
 	if err != nil {
 		return nil, err
 	}
@@ -117,7 +120,7 @@ func commandLogger(verbose bool) *slog.Logger {
 	if !verbose || slog.Default().Enabled(context.Background(), slog.LevelInfo) {
 		return slog.Default()
 	}
-	h, _ := newHandler(os.Stderr, logFormat, slog.LevelInfo) // logFormat was checked by setup
+	h, _ := newHandler(logOutput, logFormat, slog.LevelInfo) // logFormat was checked by setup
 	return slog.New(h)
 }
 

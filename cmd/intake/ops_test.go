@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -105,5 +106,43 @@ func TestConfigFlagsExist(t *testing.T) {
 		if strings.Contains(err.Error(), "flag provided but not defined") || strings.Contains(err.Error(), "invalid value") {
 			t.Errorf("%s does not take the file's settings: %v", cmd, err)
 		}
+	}
+}
+
+func TestLogging(t *testing.T) {
+	old, oldDefault, oldFormat := logOutput, slog.Default(), logFormat
+	t.Cleanup(func() { logOutput, logFormat = old, oldFormat; slog.SetDefault(oldDefault) })
+	file := filepath.Join(t.TempDir(), "log.toml")
+	if err := os.WriteFile(file, []byte("[log]\nformat = \"json\"\nlevel = \"error\"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name    string
+		g       globals
+		verbose bool
+		want    string // the lines logged by Info("job", "n", 1) and Warn("slow")
+	}{
+		{"defaults: text at warn", globals{}, false, "level=WARN msg=slow\n"},
+		{"-v raises to info", globals{}, true, "level=INFO msg=job n=1\nlevel=WARN msg=slow\n"},
+		{"json at info", globals{logFormat: "json", logLevel: "info"}, false, `{"level":"INFO","msg":"job","n":1}` + "\n" + `{"level":"WARN","msg":"slow"}` + "\n"},
+		{"the file's", globals{config: file}, false, ""},
+		{"the command line wins over the file", globals{config: file, logLevel: "warn"}, false, `{"level":"WARN","msg":"slow"}` + "\n"},
+		{"-v keeps the file's format", globals{config: file}, true, `{"level":"INFO","msg":"job","n":1}` + "\n" + `{"level":"WARN","msg":"slow"}` + "\n"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var buf strings.Builder
+			logOutput, logFormat = &buf, "text"
+			if _, err := tt.g.setup(); err != nil {
+				t.Fatal(err)
+			}
+			log := commandLogger(tt.verbose)
+			log.Info("job", "n", 1)
+			log.Warn("slow")
+			got := regexp.MustCompile(`time=\S+ |"time":"[^"]+",`).ReplaceAllString(buf.String(), "")
+			if got != tt.want {
+				t.Errorf("logged %q, want %q", got, tt.want)
+			}
+		})
 	}
 }
