@@ -201,13 +201,13 @@ func demo(ctx context.Context, o demoOptions, stdout io.Writer) error {
 
 	runCtx, stop := context.WithCancel(ctx)
 	var wg sync.WaitGroup
-	var runErr error
-	wg.Go(func() { runErr = runner.Run(runCtx) })
+	runDone := make(chan error, 1) // the workers' end: at stop, or on trouble
+	wg.Go(func() { runDone <- runner.Run(runCtx) })
 	wg.Go(func() { poller.Run(runCtx) }) //nolint:errcheck // returns nil when runCtx ends
 	defer func() { stop(); wg.Wait() }()
 
 	say("working: the poller takes the faxes from the mailbox; the workers read and decide them")
-	if err := demoProgress(runCtx, st, runner, box, len(emls), say); err != nil {
+	if err := demoProgress(runCtx, st, runner, runDone, box, len(emls), say); err != nil {
 		if ctx.Err() != nil {
 			return nil
 		}
@@ -225,17 +225,12 @@ func demo(ctx context.Context, o demoOptions, stdout io.Writer) error {
 	say("serving; press Ctrl-C to stop (the database and accounts are kept for the next run)")
 	select {
 	case <-ctx.Done():
+		return nil
 	case <-pg.Exited():
-		stop()
-		wg.Wait()
 		return errors.New("demo: the database server stopped")
+	case err := <-runDone:
+		return fmt.Errorf("demo: the workers stopped: %w", err)
 	}
-	stop()
-	wg.Wait()
-	if runErr != nil && ctx.Err() == nil {
-		return runErr
-	}
-	return nil
 }
 
 // demoRules judges dates as on --as-of, else the samples' corpus day, so
@@ -454,7 +449,7 @@ const progressEvery = 3 * time.Second
 
 // demoProgress prints a line whenever the counts change, until the
 // mailbox is empty and no job is left.
-func demoProgress(ctx context.Context, st *store.Store, r *work.Runner, box *demoMailbox, delivered int, say func(string, ...any)) error {
+func demoProgress(ctx context.Context, st *store.Store, r *work.Runner, runDone <-chan error, box *demoMailbox, delivered int, say func(string, ...any)) error {
 	tick := time.NewTicker(time.Second)
 	defer tick.Stop()
 	var last demoCounts
@@ -464,6 +459,8 @@ func demoProgress(ctx context.Context, st *store.Store, r *work.Runner, box *dem
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
+		case err := <-runDone:
+			return fmt.Errorf("demo: the workers stopped: %w", err)
 		case <-tick.C:
 		}
 		left, err := box.waiting()
