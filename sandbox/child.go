@@ -139,6 +139,12 @@ func serve(ctx context.Context, rd pipeline.Reader, r io.Reader, w io.Writer, cp
 		if err := bw.Flush(); err != nil {
 			return fmt.Errorf("sandbox: write answer: %w", err)
 		}
+		if cpu > 0 {
+			// Idle until the next request: only the hard limit applies.
+			if err := setCPU(-1, -1); err != nil {
+				return err
+			}
+		}
 	}
 }
 
@@ -164,8 +170,9 @@ func limitMemory(n int64) error {
 	return nil
 }
 
-// setCPU sets RLIMIT_CPU's soft limit, and its hard limit unless hard is
-// negative, in whole seconds rounded up.
+// setCPU sets RLIMIT_CPU's soft limit (to the hard one when soft is
+// negative), and its hard limit unless hard is negative, in whole seconds
+// rounded up.
 func setCPU(soft, hard time.Duration) error {
 	var lim syscall.Rlimit
 	if err := syscall.Getrlimit(syscall.RLIMIT_CPU, &lim); err != nil {
@@ -175,7 +182,10 @@ func setCPU(soft, hard time.Duration) error {
 	if hard >= 0 {
 		lim.Max = min(secs(hard), lim.Max) // an unprivileged process cannot raise it
 	}
-	lim.Cur = min(secs(soft), lim.Max)
+	lim.Cur = lim.Max
+	if soft >= 0 {
+		lim.Cur = min(secs(soft), lim.Max)
+	}
 	if err := syscall.Setrlimit(syscall.RLIMIT_CPU, &lim); err != nil {
 		return fmt.Errorf("sandbox: set RLIMIT_CPU: %w", err)
 	}

@@ -158,10 +158,22 @@ func (p *Pool) get(ctx context.Context) (*child, error) {
 	if closed {
 		return nil, ErrClosed
 	}
-	select {
-	case c := <-p.idle:
-		return c, nil
-	default:
+	for {
+		select {
+		case c := <-p.idle:
+			select {
+			case <-c.exited:
+				// Died while idle (the kernel's OOM killer, an operator):
+				// not the next attachment's fault.
+				p.log.Warn("attachment reader died while idle; replacing it", "pid", c.pid, "exit", exitString(c.cmd.ProcessState))
+				p.drop(c)
+				continue
+			default:
+				return c, nil
+			}
+		default:
+		}
+		break
 	}
 	c, err := p.start(ctx)
 	if err != nil {
@@ -378,16 +390,27 @@ func (c *child) exchange(ctx context.Context, data []byte, dlim raster.Limits, l
 }
 
 // oomMarkers are what a process out of memory writes before it
-// dies: the Go runtime, libstdc++ (Tesseract), MuPDF, Leptonica.
-var oomMarkers = []string{"out of memory", "bad_alloc", "cannot allocate memory", "failed to allocate", "malloc of", "malloc failed"}
+// dies: the Go runtime, libstdc++ (Tesseract), MuPDF, Leptonica. A new
+// thread's stack counts against RLIMIT_DATA too, so a failed
+// pthread_create near the limit is the same shortage.
+var oomMarkers = []string{"out of memory", "bad_alloc", "cannot allocate memory", "failed to allocate", "malloc of", "malloc failed", "pthread_create failed"}
 
 // failure says why a child that exited by itself gave no answer.
 func (c *child) failure(lim Limits) error {
 	st := c.cmd.ProcessState
 	tail := strings.ToLower(c.tail.String())
+	oom := &childError{reason: fmt.Sprintf("reading the attachment ran out of memory (limit %s)", formatBytes(lim.Memory)), kind: ErrMemory}
 	for _, m := range oomMarkers {
 		if strings.Contains(tail, m) {
-			return &childError{reason: fmt.Sprintf("reading the attachment ran out of memory (limit %s)", formatBytes(lim.Memory)), kind: ErrMemory}
+			return oom
+		}
+	}
+	// Near the limit, the runtime or a C library may crash on a failed
+	// allocation without saying so (a nil pointer, a failed thread): a
+	// child that died with most of its memory in use ran out of it.
+	if st != nil {
+		if ru, ok := st.SysUsage().(*syscall.Rusage); ok && ru.Maxrss*1024 >= lim.Memory/4*3 {
+			return oom
 		}
 	}
 	cpu := &childError{reason: fmt.Sprintf("reading the attachment used more than %s of CPU time", formatDuration(lim.CPUTime)), kind: ErrCPUTime}
@@ -455,27 +478,36 @@ func (c *child) stop() {
 	}
 }
 
-// tailWriter keeps the last max bytes written to it.
+// tailWriter keeps the first and the last max/2 bytes written to it: a
+// Go crash names its cause on its first line, then prints every
+// goroutine's stack.
 type tailWriter struct {
-	mu  sync.Mutex
-	max int
-	buf []byte
+	mu   sync.Mutex
+	max  int
+	head []byte
+	buf  []byte
 }
 
 func (t *tailWriter) Write(b []byte) (int, error) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
+	n := len(b)
+	if room := t.max/2 - len(t.head); room > 0 {
+		k := min(room, len(b))
+		t.head = append(t.head, b[:k]...)
+		b = b[k:]
+	}
 	t.buf = append(t.buf, b...)
-	if over := len(t.buf) - t.max; over > 0 {
+	if over := len(t.buf) - t.max/2; over > 0 {
 		t.buf = append(t.buf[:0], t.buf[over:]...)
 	}
-	return len(b), nil
+	return n, nil
 }
 
 func (t *tailWriter) String() string {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	return string(t.buf)
+	return string(t.head) + "\n" + string(t.buf)
 }
 
 // lastLine is the last non-empty line written, for errors at start (which

@@ -134,3 +134,25 @@ func TestCancel(t *testing.T) {
 		t.Errorf("after Close: %v, want ErrClosed", err)
 	}
 }
+
+// A child that died while idle is replaced before the next attachment,
+// which is read as if nothing had happened.
+func TestIdleChildDied(t *testing.T) {
+	ctx := context.Background()
+	p := newPool(t, testConfig(t))
+	bad := []byte("%PDF-1.4\n")
+	if _, err := p.ReadAttachment(ctx, bad, raster.Limits{}); !errors.Is(err, raster.ErrCorrupt) {
+		t.Fatal(err)
+	}
+	pid := pids(p)[0]
+	if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(100 * time.Millisecond)
+	if _, err := p.ReadAttachment(ctx, bad, raster.Limits{}); !errors.Is(err, raster.ErrCorrupt) {
+		t.Fatalf("after the idle child died: %v, want the document's own error", err)
+	}
+	if got := pids(p); len(got) != 1 || got[0] == pid {
+		t.Errorf("children %v, want one new child", got)
+	}
+}
