@@ -80,3 +80,11 @@ func FuzzNormalise(f *testing.F) {
 		}
 	})
 }
+
+func TestNormaliseOtherDomain(t *testing.T) {
+	// An address at another domain is kept whole, for the rules to reject.
+	got := normalise(&forms.Field{Name: "email", Kind: forms.KindEmail}, "lisas@gmail.com", 0.9)
+	if got.text != "lisas@gmail.com" {
+		t.Errorf("got %q", got.text)
+	}
+}
