@@ -20,7 +20,11 @@ func TestMain(m *testing.M) {
 		}
 		os.Exit(0)
 	}
-	os.Exit(m.Run())
+	code := m.Run()
+	if pg != nil {
+		pg.Close()
+	}
+	os.Exit(code)
 }
 
 // testConfig is a pool of this test binary as its children.

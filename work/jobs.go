@@ -211,7 +211,13 @@ func (r *Runner) read(ctx context.Context, job *river.Job[ReadArgs]) error {
 	if a.Status != store.StatusReceived {
 		return st.InTx(ctx, func(tx pgx.Tx) error { return complete(ctx, tx, job) })
 	}
-	doc, rerr := pipeline.ReadAttachment(ctx, r.cfg.Reader, a.Data, r.cfg.RasterLimits)
+	var doc pipeline.Document
+	var rerr error
+	if r.cfg.Attachments != nil {
+		doc, rerr = r.cfg.Attachments.ReadAttachment(ctx, a.Data, r.cfg.RasterLimits)
+	} else {
+		doc, rerr = pipeline.ReadAttachment(ctx, r.cfg.Reader, a.Data, r.cfg.RasterLimits)
+	}
 	if rerr != nil {
 		reason := badAttachment(rerr)
 		if reason == "" {

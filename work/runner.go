@@ -33,6 +33,12 @@ type Config struct {
 	// Reader reads attachments' pages (an *ocr.Engine). It may be nil for a
 	// Runner that only queues work (Ingest, Retry); Run needs it.
 	Reader pipeline.Reader
+	// Attachments, when set, reads each attachment instead of
+	// pipeline.ReadAttachment with Reader in this process: a
+	// *sandbox.Pool, which reads it in a child process under limits, so
+	// that a document that crashes or exhausts the reader costs only
+	// itself (its item is retried, then parked as failed with the reason).
+	Attachments AttachmentReader
 	// Registry holds the form definitions; nil loads the embedded ones.
 	Registry *forms.Registry
 	// Rules configures the district's rules.
@@ -114,6 +120,12 @@ func (c Config) withDefaults() (Config, error) {
 	return c, nil
 }
 
+// AttachmentReader reads one attachment's bytes into a document, as
+// pipeline.ReadAttachment does; *sandbox.Pool is one.
+type AttachmentReader interface {
+	ReadAttachment(ctx context.Context, data []byte, lim raster.Limits) (pipeline.Document, error)
+}
+
 // Runner runs the pipeline's jobs, and queues new work.
 type Runner struct {
 	cfg    Config
@@ -192,7 +204,7 @@ func (r *Runner) Drain(ctx context.Context) error {
 }
 
 func (r *Runner) run(ctx context.Context, drain bool) error {
-	if r.cfg.Reader == nil {
+	if r.cfg.Reader == nil && r.cfg.Attachments == nil {
 		return errors.New("work: no page reader to run the pipeline with")
 	}
 	if err := r.cfg.Store.CheckSchema(ctx); err != nil {

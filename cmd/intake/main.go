@@ -42,6 +42,10 @@ var commands = map[string]command{
 	"export":    {"print every message and what became of it, as JSON", runExport},
 	"outbox":    {"list the notices to send and sent, or queue parked ones again (outbox list|requeue)", runOutbox},
 	"config":    {"check a configuration file (config check FILE)", runConfig},
+	"purge":     {"purge the originals of messages finished longer ago than --older-than (e.g. 30d), keeping decisions and the audit log", runPurge},
+
+	// Internal: the child process intake work reads each attachment in.
+	"read-attachment": {"(internal) read attachments from standard input under limits, for intake work", runReadAttachment},
 }
 
 func main() {

@@ -17,6 +17,8 @@ import (
 	"github.com/lausd/misis-intake/forms"
 	"github.com/lausd/misis-intake/mail"
 	"github.com/lausd/misis-intake/ocr"
+	"github.com/lausd/misis-intake/pipeline"
+	"github.com/lausd/misis-intake/sandbox"
 	"github.com/lausd/misis-intake/store"
 	"github.com/lausd/misis-intake/validate"
 	"github.com/lausd/misis-intake/work"
@@ -35,6 +37,9 @@ func runWork(ctx context.Context, args []string, stdout io.Writer) error {
 	imapURL := fs.String("imap-url", "", "the intake mailbox to watch, imaps://user:pass@host/INBOX (default $INTAKE_IMAP_URL; none: no polling)")
 	sf := addSMTPFlags(fs)
 	nf := addNoticeFlags(fs)
+	var lim sandbox.Limits
+	lim.RegisterFlags(fs)
+	inProcess := fs.Bool("in-process", false, "read attachments in this process instead of in limited child processes (not isolated: a hostile document can stop the worker)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -78,18 +83,34 @@ func runWork(ctx context.Context, args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	eng, err := ocr.New(ocr.Config{Registry: reg, Workers: *workers})
-	if err != nil {
-		return err
+	// Each attachment is read in a child process (intake read-attachment)
+	// under lim, one per worker, so that a document that crashes or
+	// exhausts the reader costs only itself.
+	var reader pipeline.Reader
+	var attachments work.AttachmentReader
+	if *inProcess {
+		eng, err := ocr.New(ocr.Config{Registry: reg, Workers: *workers})
+		if err != nil {
+			return err
+		}
+		defer eng.Close()
+		reader = eng
+	} else {
+		pool, err := sandbox.NewPool(sandbox.Config{Children: *workers, Limits: lim, Logger: log})
+		if err != nil {
+			return err
+		}
+		defer pool.Close()
+		attachments = pool
 	}
-	defer eng.Close()
 	// The mailbox poller runs as the runner's Poll hook: only the process
 	// holding the poller lock starts it (and the poller's own mailbox
 	// lock keeps a second one out too).
 	hook := &pollHook{log: log}
 	cfg := work.Config{
-		Store: st, Reader: eng, Registry: reg, Rules: rules, Workers: *workers,
+		Store: st, Reader: reader, Attachments: attachments, Registry: reg, Rules: rules, Workers: *workers,
 		MaxAttempts: *attempts, StopTimeout: *stopTimeout, Logger: log,
+		MailLimits: lim.Mail(), RasterLimits: lim.Raster(),
 	}
 	if *imapURL == "" {
 		*imapURL = os.Getenv("INTAKE_IMAP_URL")
