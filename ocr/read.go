@@ -100,8 +100,10 @@ func presence(k inkOf, r region) float64 {
 		}
 	}
 	switch {
+	case letters == 0 && len(k.blobs) <= 2 && area < 4:
+		return 0.04 // a speck or two, smaller than any letter
 	case letters == 0 && len(k.blobs) <= 2 && area < 6:
-		return 0.1 // specks, smaller than any letter
+		return 0.1
 	case letters == 0:
 		return 0.3
 	case letters >= 2 || area >= 6:
