@@ -253,7 +253,9 @@ func slicesContains(xs []string, x string) bool {
 // TestMailDovecotRestart runs `intake work` (watching the mailbox with
 // IDLE) while Dovecot is stopped in the middle of taking in a first batch
 // of mail and started again, with a second batch delivered while it was
-// down: nothing is lost, nothing doubled, every notice sent once.
+// down: nothing is lost, nothing doubled, every notice sent once. Then a
+// drain started while Dovecot is down again takes the mailbox in once it
+// is back.
 func TestMailDovecotRestart(t *testing.T) {
 	e := newMailEnv(t)
 	subs := loadSamples(t, "sub-0011", "sub-0014", "sub-0016", "sub-0019", "sub-0022", "sub-0030", "sub-0032", "sub-0033")
@@ -297,6 +299,24 @@ func TestMailDovecotRestart(t *testing.T) {
 		t.Errorf("intake work: %v", err)
 	}
 	e.check(t, subs)
+
+	// A drain started while Dovecot is down connects once it is back.
+	third := loadSamples(t, "sub-0021", "sub-0036")
+	for _, s := range third {
+		e.dc.Deliver(t, s.raw)
+	}
+	drained := make(chan error, 1)
+	restartDovecot(t, e.dc, func() {
+		go func() {
+			_, err := intake(t, e.workArgs("--drain")...)
+			drained <- err
+		}()
+		time.Sleep(1500 * time.Millisecond) // the first tries find no server
+	})
+	if err := <-drained; err != nil {
+		t.Errorf("intake work --drain across the restart: %v", err)
+	}
+	e.check(t, append(subs, third...))
 }
 
 func waitUntil(t *testing.T, limit time.Duration, what string, ok func() bool) {
@@ -311,8 +331,8 @@ func waitUntil(t *testing.T, limit time.Duration, what string, ok func() bool) {
 }
 
 // restartDovecot stops the test's Dovecot (its master process, from
-// master.pid), runs whileDown, and starts Dovecot again on the same
-// configuration, port and mail.
+// master.pid, and every process of its group), runs whileDown, and starts
+// Dovecot again on the same configuration, port and mail.
 func restartDovecot(t *testing.T, dc *dovecottest.Server, whileDown func()) {
 	t.Helper()
 	b, err := os.ReadFile(filepath.Join(dc.Dir, "run", "master.pid"))
@@ -323,7 +343,10 @@ func restartDovecot(t *testing.T, dc *dovecottest.Server, whileDown func()) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := syscall.Kill(pid, syscall.SIGTERM); err != nil {
+	// The master leads its own process group (dovecottest starts it so):
+	// stopping the group stops the processes serving open connections
+	// too, which the master alone leaves running.
+	if err := syscall.Kill(-pid, syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
 	waitUntil(t, 15*time.Second, "dovecot stopped", func() bool {
@@ -332,7 +355,7 @@ func restartDovecot(t *testing.T, dc *dovecottest.Server, whileDown func()) {
 			c.Close()
 			return false
 		}
-		return syscall.Kill(pid, 0) != nil
+		return syscall.Kill(-pid, 0) != nil
 	})
 	whileDown()
 	cmd := exec.Command("dovecot", "-F", "-c", filepath.Join(dc.Dir, "dovecot.conf"))
