@@ -368,7 +368,7 @@ func restartDovecot(t *testing.T, dc *dovecottest.Server, whileDown func()) {
 	exited := make(chan struct{})
 	go func() { cmd.Wait(); close(exited) }() //nolint:errcheck // reported by the greeting wait
 	t.Cleanup(func() {
-		cmd.Process.Signal(syscall.SIGTERM)
+		syscall.Kill(-cmd.Process.Pid, syscall.SIGTERM) // the processes serving connections too
 		select {
 		case <-exited:
 		case <-time.After(10 * time.Second):
