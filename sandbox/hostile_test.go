@@ -312,9 +312,6 @@ type wantAtt struct{ status, reason string }
 // kept; the rest flows, and good sample messages queued behind them are
 // processed normally.
 func TestHostileInputs(t *testing.T) {
-	if testing.Short() {
-		t.Skip("runs the whole pipeline on PostgreSQL")
-	}
 	ctx := context.Background()
 	st := database(t)
 	form := blankForm(t)

@@ -47,9 +47,6 @@ var personal = regexp.MustCompile(`(^|\.)(employee_number|first_name|last_name|a
 // standard error, engine lines included), and the logs are searched for
 // every personal value of their ground truth.
 func TestLogsFreeOfPersonalData(t *testing.T) {
-	if testing.Short() {
-		t.Skip("runs the whole pipeline on PostgreSQL")
-	}
 	ctx := context.Background()
 	st := database(t)
 	var logs syncBuffer

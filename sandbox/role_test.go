@@ -21,9 +21,6 @@ import (
 // The worker's role (deploy/worker_role.sql) is enough to run the whole
 // pipeline, and refuses everything else a worker has no business doing.
 func TestWorkerRole(t *testing.T) {
-	if testing.Short() {
-		t.Skip("runs the pipeline on PostgreSQL")
-	}
 	ctx := context.Background()
 	admin := database(t) // the schema's owner, with the roster imported
 	sql, err := os.ReadFile("../deploy/worker_role.sql")
