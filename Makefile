@@ -3,7 +3,7 @@
 
 SAMPLE_TRANSPORTS = fax-g4-fine-pdf,fax-g3-fine-pdf,fax-g4-normal-pdf,fax-g3-normal-pdf,fax-g4-fine-tiff,scan-gray-200
 
-.PHONY: demo test lint sample build
+.PHONY: demo test lint sample build soak
 
 build:
 	go build -o intake ./cmd/intake
@@ -23,3 +23,9 @@ sample: build
 	rm -rf testdata/sample
 	./intake corpus --out testdata/sample --count 40 --seed 7 --as-of 2026-11-20 --transports $(SAMPLE_TRANSPORTS)
 	find testdata/sample -name 'sub-*' ! -name '*.eml' ! -name '*.json' -delete
+
+# The soak test: 300 generated faxes through `intake work` from a Dovecot
+# mailbox while the worker is killed and PostgreSQL and Dovecot restarted
+# (10-20 minutes on two cores; not part of `make test`).
+soak:
+	INTAKE_SOAK=1 go test -count=1 -timeout 60m -run '^TestSoak$$' -v ./work
