@@ -107,6 +107,7 @@ type corpusStats struct {
 	// how many were wrong.
 	presentSure, presentWrong int
 	idConfs                   []float64 // of pages identified right
+	problems                  int       // pages whose fields could not be read
 	pages, pagesWrong         int
 	forms, formsMiss          int
 	kinds                     map[forms.Kind]*kindStats
@@ -136,6 +137,10 @@ func (st *corpusStats) compare(t *testing.T, e *Engine, tr corpus.Truth, att cor
 			ok = got.NotAForm
 		} else {
 			ok = got.Family == pt.Family && got.Revision == pt.Revision && got.Rotation == pt.Rotation
+		}
+		if got.Problem != "" {
+			st.problems++
+			t.Logf("%s %s page %d: %s", tr.ID, tr.Transport, pt.Page, got.Problem)
 		}
 		if ok && pt.Kind == corpus.PageForm {
 			st.idConfs = append(st.idConfs, got.Confidence)
@@ -223,7 +228,7 @@ func (st *corpusStats) compare(t *testing.T, e *Engine, tr corpus.Truth, att cor
 }
 
 func (st *corpusStats) report(t *testing.T, e *Engine) {
-	t.Logf("pages %d, misidentified %d", st.pages, st.pagesWrong)
+	t.Logf("pages %d, misidentified %d, with a problem %d", st.pages, st.pagesWrong, st.problems)
 	sort.Float64s(st.idConfs)
 	if n := len(st.idConfs); n > 0 {
 		t.Logf("identification confidence of form pages: min %.2f, 5th percentile %.2f, median %.2f",

@@ -100,35 +100,64 @@ func profiles(img *image.Gray, skew float64) (rows, cols []float64) {
 	cols = make([]float64, w+h/4+8)
 	off := float64(w/8 + 4) // room for turned coordinates below zero
 	c, s := math.Cos(skew*math.Pi/180), math.Sin(skew*math.Pi/180)
+	bg := paper(img)
 	for y := 0; y < h; y++ {
 		for x, p := range img.Pix[y*img.Stride : y*img.Stride+w] {
-			if p >= inkThreshold {
+			if p >= bg {
 				continue
 			}
+			wt := float64(bg - p)
 			fx, fy := float64(x)+0.5-cx, float64(y)+0.5-cy
 			xr := c*fx + s*fy + off + cx
 			yr := -s*fx + c*fy + off + cy
 			if i := int(yr); i >= 0 && i < len(rows) {
-				rows[i]++
+				rows[i] += wt
 			}
 			if i := int(xr); i >= 0 && i < len(cols) {
-				cols[i]++
+				cols[i] += wt
 			}
 		}
 	}
 	return rows, cols
 }
 
+// paper returns the gray level below which a pixel of a reduced page
+// holds some ink: a little under the page's median, which is paper. A
+// reduced page is averaged, so thin and light strokes are grays well above
+// any fixed ink threshold; weighting each pixel by how much darker than
+// paper it is keeps them, whatever the scanner made of the paper.
+func paper(img *image.Gray) uint8 {
+	var hist [256]int
+	w, h := img.Rect.Dx(), img.Rect.Dy()
+	for y := 0; y < h; y++ {
+		for _, p := range img.Pix[y*img.Stride : y*img.Stride+w] {
+			hist[p]++
+		}
+	}
+	half, n := w*h/2, 0
+	for v, c := range hist {
+		n += c
+		if n >= half {
+			if v < 30 {
+				return 0
+			}
+			return uint8(v - 12)
+		}
+	}
+	return 243
+}
+
 // deskew returns the rotation of the printed lines of img, in degrees,
 // by maximising the sharpness of its row profile.
 func deskew(img *image.Gray) float64 {
 	w, h := img.Rect.Dx(), img.Rect.Dy()
-	type pt struct{ x, y float64 }
+	type pt struct{ x, y, w float64 }
 	var ink []pt
+	bg := paper(img)
 	for y := 0; y < h; y++ {
 		for x, p := range img.Pix[y*img.Stride : y*img.Stride+w] {
-			if p < inkThreshold {
-				ink = append(ink, pt{float64(x) + 0.5, float64(y) + 0.5})
+			if p < bg {
+				ink = append(ink, pt{float64(x) + 0.5, float64(y) + 0.5, float64(bg - p)})
 			}
 		}
 	}
@@ -146,8 +175,8 @@ func deskew(img *image.Gray) float64 {
 			yr := -s*p.x + c*p.y + off
 			i := int(yr)
 			f := yr - float64(i)
-			bins[i] += 1 - f
-			bins[i+1] += f
+			bins[i] += p.w * (1 - f)
+			bins[i+1] += p.w * f
 		}
 		sum := 0.0
 		for _, b := range bins {

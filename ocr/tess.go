@@ -65,6 +65,9 @@ func newTess() (*tess, error) {
 	c.SetVariable("debug_file", os.DevNull)
 	c.SetVariable("load_system_dawg", "0")
 	c.SetVariable("load_freq_dawg", "0")
+	// Forms are never printed white on black: do not read each unsure
+	// line a second time inverted.
+	c.SetVariable("tessedit_do_invert", "0")
 	// Initialise now, on a blank image, so that the cost of loading the
 	// model is paid once per client and not by the first page.
 	blank := image.NewGray(image.Rect(0, 0, 32, 32))
