@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"image"
 	"log/slog"
+	"math"
 	"runtime"
 	"strconv"
 	"sync"
@@ -230,6 +231,22 @@ func (e *Engine) ReadPages(ctx context.Context, pages []Page) (Result, error) {
 	return res, nil
 }
 
+// isBlank reports whether a reduced page holds almost no ink: under one
+// pixel in a thousand clearly darker than paper.
+func isBlank(img *image.Gray) bool {
+	bg := paper(img)
+	if bg < 40 {
+		return false
+	}
+	dark := 0
+	for _, p := range img.Pix {
+		if p < bg-40 {
+			dark++
+		}
+	}
+	return dark*1000 < len(img.Pix)
+}
+
 // numberPages sets FormPage and PageCount of every page of a batch-removal
 // form spanning pages from where the page falls in its form: the n and m
 // of "Page n of m" as the grouping settled them.
@@ -275,7 +292,13 @@ func (e *Engine) readPage(ctx context.Context, t *tess, p Page) (pageResult, err
 	info.Skew = h.skew
 	if h.family == nil {
 		info.NotAForm = true
-		info.Confidence = clamp01(1 - h.titleScore)
+		// Sure only of a blank page; a page with writing whose header could
+		// not be read may still be a form.
+		info.Confidence = math.Min(0.95, clamp01(1-h.titleScore))
+		if isBlank(sc.coarse) {
+			info.Confidence = 0.99
+			info.Problem = "the page is blank"
+		}
 		e.log.Debug("page is not a form", "page", p.Index, "title_score", h.titleScore)
 		return out, nil
 	}

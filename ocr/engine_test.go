@@ -274,3 +274,25 @@ func TestBadPage(t *testing.T) {
 		}
 	}
 }
+
+func TestBlankPage(t *testing.T) {
+	e := testEngine(t)
+	img := image.NewGray(image.Rect(0, 0, 1700, 2200))
+	for i := range img.Pix {
+		img.Pix[i] = 250
+	}
+	// A few fax specks.
+	for _, p := range []int{1000, 500000, 2000000, 3000000} {
+		img.Pix[p] = 0
+	}
+	res := readOne(t, e, img, 200)
+	if got := res.Pages[0]; !got.NotAForm || got.Problem == "" || got.Confidence < 0.95 {
+		t.Errorf("blank page read as %+v", got)
+	}
+	// A letter is not a form either, but with writing on it the engine is
+	// never quite sure.
+	res = readOne(t, e, letter(t, 200), 200)
+	if got := res.Pages[0]; !got.NotAForm || got.Problem != "" || got.Confidence > 0.95 {
+		t.Errorf("letter read as %+v", got)
+	}
+}

@@ -99,12 +99,21 @@ func (e *Engine) readHeader(t *tess, img *image.Gray, dpi float64) (header, *sca
 // under the header is found, the band is cut to the title and stamp
 // above it; otherwise a taller band is read.
 func (e *Engine) readBand(t *tess, s *scanned) (header, error) {
+	if y, ok := headerRule(s); ok {
+		h, err := e.readBox(t, s, boxF{X: 0, Y: y - headerRuleY + 18, W: 612, H: headerRuleY - 18 + 3})
+		if err != nil || h.family != nil {
+			return h, err
+		}
+		// The rule found may be another line: read the taller band too.
+	}
+	return e.readBox(t, s, headerBand)
+}
+
+// readBox OCRs one band of an upright page, in template points of a page
+// turned by its skew only, and matches what it says to the titles.
+func (e *Engine) readBox(t *tess, s *scanned, box boxF) (header, error) {
 	skew := s.skew
 	m := aboutCentre(s.full, s.dpi, skew)
-	box := headerBand
-	if y, ok := headerRule(s); ok {
-		box = boxF{X: 0, Y: y - headerRuleY + 18, W: 612, H: headerRuleY - 18 + 3}
-	}
 	band := warp(s.full, m, box, headerDPI/72)
 	words, err := t.read(band, headerDPI, psmBlock, "")
 	if err != nil {
