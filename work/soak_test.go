@@ -207,6 +207,10 @@ func TestSoak(t *testing.T) {
 		t.Errorf("export has %d messages, want %d", len(exp), len(subs))
 	}
 	outcomes := map[string]int{}
+	// truthVsOutcome counts "truth->outcome" pairs of forms matched by
+	// position; reviewWhy counts the reason codes of the forms sent to
+	// review: accuracy, not soundness, but worth seeing in the log.
+	truthVsOutcome, reviewWhy := map[string]int{}, map[string]int{}
 	exported, formsOut, requests, formsOff, quarantinedMsgs := 0, 0, 0, 0, 0
 	for _, s := range subs {
 		m := exp[s.key]
@@ -234,8 +238,16 @@ func TestSoak(t *testing.T) {
 		if len(m.Forms) != len(s.truth.Forms) {
 			formsOff++
 		}
-		for _, f := range m.Forms {
+		for i, f := range m.Forms {
 			formsOut++
+			if i < len(s.truth.Forms) {
+				truthVsOutcome[s.truth.Forms[i].Decision+"->"+f.Decision]++
+			}
+			if f.Decision == "review" {
+				for _, r := range f.Reasons {
+					reviewWhy[r.Code]++
+				}
+			}
 			switch f.Decision {
 			case "accept", "reject", "review":
 				outcomes[f.Decision]++
@@ -288,6 +300,7 @@ func TestSoak(t *testing.T) {
 		len(subs), exported, processed, quarantined, quarantinedMsgs)
 	t.Logf("soak: %d forms in the truth, %d in the export (%d submissions with another count); decisions %v; %d requests",
 		nForms, formsOut, formsOff, outcomes, requests)
+	t.Logf("soak: truth->outcome %v; review reasons %v", truthVsOutcome, reviewWhy)
 	t.Logf("soak: %d River jobs, %d retried, %d discarded", jobs, retried, discarded)
 	t.Logf("soak: %d kills, %d PostgreSQL restarts, %d Dovecot restarts, %d exits by itself; work %s, wall %s",
 		kills, pgRestarts, dcRestarts, selfExits, workTime.Round(time.Second), time.Since(began).Round(time.Second))
