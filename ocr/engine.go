@@ -10,6 +10,7 @@ import (
 	"runtime"
 	"strconv"
 	"sync"
+	"sync/atomic"
 
 	"github.com/lausd/misis-intake/forms"
 )
@@ -138,8 +139,10 @@ type Engine struct {
 	pool   *pool
 	thr    Thresholds
 	log    *slog.Logger
-	// sem bounds the pages read at once across concurrent callers.
+	// workers bounds the pages one call reads at once; the pool bounds
+	// them across calls.
 	workers int
+	closed  atomic.Bool
 }
 
 // ErrClosed is returned by ReadPages after Close.
@@ -172,8 +175,12 @@ func New(cfg Config) (*Engine, error) {
 	}, nil
 }
 
-// Close frees the Tesseract clients. The engine must not be in use.
+// Close frees the Tesseract clients. No call may be in progress; later
+// calls return ErrClosed.
 func (e *Engine) Close() {
+	if e.closed.Swap(true) {
+		return
+	}
 	e.pool.close()
 }
 
@@ -189,6 +196,9 @@ type pageResult struct {
 // Workers at a time. A page that cannot be read does not fail the others:
 // its PageInfo says why.
 func (e *Engine) ReadPages(ctx context.Context, pages []Page) (Result, error) {
+	if e.closed.Load() {
+		return Result{}, ErrClosed
+	}
 	results := make([]pageResult, len(pages))
 	errs := make([]error, len(pages))
 	var wg sync.WaitGroup

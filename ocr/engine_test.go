@@ -296,3 +296,15 @@ func TestBlankPage(t *testing.T) {
 		t.Errorf("letter read as %+v", got)
 	}
 }
+
+func TestClosed(t *testing.T) {
+	e, err := New(Config{Workers: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.Close()
+	e.Close() // twice is harmless
+	if _, err := e.ReadPages(context.Background(), []Page{{Index: 1, Image: letter(t, 100), DPI: 100}}); !errors.Is(err, ErrClosed) {
+		t.Errorf("read after close: %v, want ErrClosed", err)
+	}
+}
