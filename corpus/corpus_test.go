@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"image"
 	"math"
+	"math/rand/v2"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -348,5 +349,31 @@ func checkSubmission(t *testing.T, reg *forms.Registry, dir, id string, checked 
 			}
 		}
 		doc.Close()
+	}
+}
+
+// Faint toner on a fax wears strokes thin but never wipes a page blank.
+func TestFaintFaxKeepsInk(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 2))
+	img := image.NewGray(image.Rect(0, 0, 200, 100))
+	for i := range img.Pix {
+		img.Pix[i] = 255
+	}
+	// A 3-pixel-wide stroke, as a letter's stem at 204 dpi.
+	for y := 20; y < 80; y++ {
+		for x := 50; x < 53; x++ {
+			img.Pix[y*img.Stride+x] = 0
+		}
+	}
+	fax := Transport{Fax: true}
+	degrade(img, r, degradation{toner: "faint"}, fax)
+	dark := 0
+	for _, g := range img.Pix {
+		if g < 128 {
+			dark++
+		}
+	}
+	if dark < 60 || dark >= 180 {
+		t.Errorf("faint fax stroke kept %d of 180 dark pixels; want it thinner but there (60..179)", dark)
 	}
 }

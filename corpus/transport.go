@@ -203,6 +203,12 @@ func degrade(img *image.Gray, r *rand.Rand, d degradation, t Transport) {
 	pix := img.Pix
 	switch d.toner {
 	case "faint":
+		if t.Fax {
+			// A fax is black or white: faint toner shows as strokes worn
+			// thin and broken, not as gray the threshold would wipe out.
+			wear(img, r, 0.35+0.3*r.Float64())
+			break
+		}
 		k := 0.45 + 0.2*r.Float64()
 		for i, g := range pix {
 			pix[i] = 255 - uint8(float64(255-g)*k)
@@ -225,6 +231,26 @@ func degrade(img *image.Gray, r *rand.Rand, d degradation, t Transport) {
 				if x+dx >= 0 && x+dx < w && y+dy >= 0 && y+dy < h {
 					pix[(y+dy)*img.Stride+x+dx] = uint8(r.IntN(60))
 				}
+			}
+		}
+	}
+}
+
+// wear whitens each dark pixel on the edge of a stroke with probability p:
+// strokes come out thinner and broken in places, as with faint toner, yet
+// a stroke's core stays.
+func wear(img *image.Gray, r *rand.Rand, p float64) {
+	src := append([]uint8(nil), img.Pix...)
+	w, h, s := img.Rect.Dx(), img.Rect.Dy(), img.Stride
+	for y := 1; y < h-1; y++ {
+		for x := 1; x < w-1; x++ {
+			i := y*s + x
+			if src[i] >= 128 {
+				continue
+			}
+			edge := src[i-1] >= 128 || src[i+1] >= 128 || src[i-s] >= 128 || src[i+s] >= 128
+			if edge && r.Float64() < p {
+				img.Pix[i] = 255
 			}
 		}
 	}
