@@ -206,7 +206,7 @@ func degrade(img *image.Gray, r *rand.Rand, d degradation, t Transport) {
 		if t.Fax {
 			// A fax is black or white: faint toner shows as strokes worn
 			// thin and broken, not as gray the threshold would wipe out.
-			wear(img, r, 0.35+0.3*r.Float64())
+			wear(img, r, 0.1+0.2*r.Float64())
 			break
 		}
 		k := 0.45 + 0.2*r.Float64()
