@@ -95,9 +95,6 @@ func waitDecisions(t *testing.T, st *store.Store, w *worker, n int) int {
 // (SIGTERM), then drains with a third, and checks that every submission
 // still has exactly one outcome per form and no request was doubled.
 func TestCrashAndStop(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds the binary and reads 12 submissions with Tesseract")
-	}
 	ctx := context.Background()
 	bin := buildIntake(t)
 	url, st := openDB(t)

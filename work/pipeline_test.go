@@ -126,9 +126,6 @@ func hasCode(rs []store.ExportReason, code string) bool {
 // of its own and a corrupt attachment, and compares the export with the
 // ground truth.
 func TestSampleEndToEnd(t *testing.T) {
-	if testing.Short() {
-		t.Skip("reads 40 submissions with Tesseract")
-	}
 	ctx := context.Background()
 	_, st := openDB(t)
 	reg := forms.MustLoad()

@@ -21,9 +21,6 @@ import (
 // job completed at its first try, each stage's jobs counted once across
 // the two processes' /metrics).
 func TestTwoWorkersShareTheWork(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds the binary and reads six submissions with Tesseract")
-	}
 	bin := buildIntake(t)
 	dc := dovecottest.Start(t)
 	url, st := openDB(t)

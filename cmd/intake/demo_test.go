@@ -38,9 +38,6 @@ func freeAddr(t *testing.T) string {
 // the second run reuses the database and the accounts and stores no
 // message twice.
 func TestDemoFirstAndSecondRun(t *testing.T) {
-	if testing.Short() {
-		t.Skip("starts PostgreSQL and reads three faxes")
-	}
 	base := t.TempDir()
 	// The database server runs as postgres when the tests run as root.
 	if err := os.Chmod(filepath.Dir(base), 0o755); err != nil {
