@@ -5,7 +5,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
 	"os/user"
 
 	"github.com/lausd/misis-intake/store"
@@ -60,73 +59,51 @@ func runMigrate(ctx context.Context, args []string, stdout io.Writer) error {
 }
 
 func runRoster(ctx context.Context, args []string, stdout io.Writer) error {
-	sub, args := subcommand(args)
-	if sub != "import" || len(args) == 0 {
-		return fmt.Errorf("roster: want 'roster import FILE.csv'")
-	}
-	fs := flag.NewFlagSet("roster import", flag.ContinueOnError)
-	db := databaseFlag(fs)
-	files, err := parseArgs(fs, args)
-	if err != nil {
-		return err
-	}
-	if len(files) != 1 {
-		return fmt.Errorf("roster import: want one CSV file")
-	}
-	f, err := os.Open(files[0])
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	r, err := validate.ReadRoster(f)
-	if err != nil {
-		return err
-	}
-	st, err := openStore(ctx, *db)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	n, err := st.ImportRoster(ctx, actor(), r)
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(stdout, "imported %d employees\n", n)
-	return nil
+	return runImport(ctx, "roster", "employees", args, stdout, func(ctx context.Context, st *store.Store, path string) (int, error) {
+		r, err := validate.ReadRosterFile(path)
+		if err != nil {
+			return 0, err
+		}
+		return st.ImportRoster(ctx, actor(), r)
+	})
 }
 
 func runLocations(ctx context.Context, args []string, stdout io.Writer) error {
+	return runImport(ctx, "locations", "locations", args, stdout, func(ctx context.Context, st *store.Store, path string) (int, error) {
+		l, err := validate.ReadLocationsFile(path)
+		if err != nil {
+			return 0, err
+		}
+		return st.ImportLocations(ctx, actor(), l)
+	})
+}
+
+// runImport runs 'NAME import FILE.csv': it opens the database and loads
+// the file into it with load, which returns how many rows it imported.
+func runImport(ctx context.Context, name, rows string, args []string, stdout io.Writer,
+	load func(ctx context.Context, st *store.Store, path string) (int, error)) error {
 	sub, args := subcommand(args)
 	if sub != "import" || len(args) == 0 {
-		return fmt.Errorf("locations: want 'locations import FILE.csv'")
+		return fmt.Errorf("%s: want '%s import FILE.csv'", name, name)
 	}
-	fs := flag.NewFlagSet("locations import", flag.ContinueOnError)
+	fs := flag.NewFlagSet(name+" import", flag.ContinueOnError)
 	db := databaseFlag(fs)
 	files, err := parseArgs(fs, args)
 	if err != nil {
 		return err
 	}
 	if len(files) != 1 {
-		return fmt.Errorf("locations import: want one CSV file")
-	}
-	f, err := os.Open(files[0])
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	l, err := validate.ReadLocations(f)
-	if err != nil {
-		return err
+		return fmt.Errorf("%s import: want one CSV file", name)
 	}
 	st, err := openStore(ctx, *db)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	n, err := st.ImportLocations(ctx, actor(), l)
+	n, err := load(ctx, st, files[0])
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "imported %d locations\n", n)
+	fmt.Fprintf(stdout, "imported %d %s\n", n, rows)
 	return nil
 }
