@@ -26,6 +26,6 @@ sample: build
 
 # The soak test: 300 generated faxes through `intake work` from a Dovecot
 # mailbox while the worker is killed and PostgreSQL and Dovecot restarted
-# (10-20 minutes on two cores; not part of `make test`).
+# (5-10 minutes on two cores; `make test` runs it too, this target alone and verbose).
 soak:
-	INTAKE_SOAK=1 go test -count=1 -timeout 60m -run '^TestSoak$$' -v ./work
+	go test -count=1 -timeout 60m -run '^TestSoak$$' -v ./work
