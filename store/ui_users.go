@@ -14,13 +14,14 @@ import (
 // Roles of the people who use the review UI.
 const (
 	RoleReviewer    = "reviewer"    // corrects and decides forms
+	RoleSupervisor  = "supervisor"  // a reviewer who also settles what two keyers disagree on
 	RoleProvisioner = "provisioner" // works the provisioning queues
 	RoleAdmin       = "admin"       // everything, and retries failed items
 )
 
 // ValidRole reports whether role is one of the UI's roles.
 func ValidRole(role string) bool {
-	return role == RoleReviewer || role == RoleProvisioner || role == RoleAdmin
+	return role == RoleReviewer || role == RoleSupervisor || role == RoleProvisioner || role == RoleAdmin
 }
 
 var userName = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{0,63}$`)
@@ -47,7 +48,7 @@ func (s *Store) AddUser(ctx context.Context, actor, name, role, passwordHash str
 		return fmt.Errorf("store: add user: %q is not a valid user name (lower-case letters, digits, '.', '-', '_')", name)
 	}
 	if !ValidRole(role) {
-		return fmt.Errorf("store: add user: role %q is not reviewer, provisioner or admin", role)
+		return fmt.Errorf("store: add user: role %q is not reviewer, supervisor, provisioner or admin", role)
 	}
 	return s.InTx(ctx, func(tx pgx.Tx) error {
 		_, err := tx.Exec(ctx, `INSERT INTO users (name, role, password_hash) VALUES ($1, $2, $3)`, name, role, passwordHash)

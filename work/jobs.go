@@ -16,6 +16,7 @@ import (
 	"github.com/lausd/misis-intake/metrics"
 	"github.com/lausd/misis-intake/notice"
 	"github.com/lausd/misis-intake/pipeline"
+	"github.com/lausd/misis-intake/quality"
 	"github.com/lausd/misis-intake/raster"
 	"github.com/lausd/misis-intake/store"
 	"github.com/lausd/misis-intake/validate"
@@ -289,6 +290,9 @@ func (r *Runner) decide(ctx context.Context, job *river.Job[DecideArgs]) error {
 		return st.InTx(ctx, func(tx pgx.Tx) error { return complete(ctx, tx, job) })
 	}
 	env := validate.Env{Registry: r.cfg.Registry, Roster: st.Roster(), Locations: st.Locations(), Config: r.cfg.Rules}
+	// The threshold set in force decides which values are Sure, whatever
+	// thresholds the process that read the pages had.
+	quality.Apply(r.cfg.Quality.Thresholds, r.cfg.Registry, &f.Reading)
 	d, err := pipeline.Decide(ctx, &f.Reading, env)
 	if err != nil {
 		return err
@@ -307,8 +311,16 @@ func (r *Runner) decide(ctx context.Context, job *river.Job[DecideArgs]) error {
 		}
 	}
 	err = st.InTx(ctx, func(tx pgx.Tx) error {
-		if _, err := store.SaveDecision(ctx, tx, f.ID, d, email); err != nil {
+		res, err := store.SaveDecision(ctx, tx, f.ID, d, email)
+		if err != nil {
 			return err
+		}
+		if res.Done {
+			// Double keying, QA sampling and the threshold version, with the decision.
+			plan := r.cfg.Quality.Plan(r.cfg.Registry, f.ID, &f.Reading, d)
+			if err := store.SaveQuality(ctx, tx, f.ID, res.DecisionID, plan); err != nil {
+				return err
+			}
 		}
 		return complete(ctx, tx, job)
 	})

@@ -22,6 +22,7 @@ import (
 	"github.com/lausd/misis-intake/mail"
 	"github.com/lausd/misis-intake/notice"
 	"github.com/lausd/misis-intake/pipeline"
+	"github.com/lausd/misis-intake/quality"
 	"github.com/lausd/misis-intake/raster"
 	"github.com/lausd/misis-intake/store"
 	"github.com/lausd/misis-intake/validate"
@@ -43,6 +44,10 @@ type Config struct {
 	Registry *forms.Registry
 	// Rules configures the district's rules.
 	Rules validate.Config
+	// Quality is the threshold set in force, the double-keyed fields and
+	// the QA sampling (package quality); its zero value leaves the engine's
+	// Sure as it is and asks no extra keying.
+	Quality quality.Policy
 	// Notices writes the rejection notices; nil means the store's
 	// (Store.Notices).
 	Notices *notice.Notices

@@ -25,13 +25,13 @@ func runUsers(ctx context.Context, args []string, stdout io.Writer) error {
 	case "list":
 		return runUsersList(ctx, args, stdout)
 	}
-	return errors.New("users: want 'users add NAME --role reviewer|provisioner|admin' (password on standard input) or 'users list'")
+	return errors.New("users: want 'users add NAME --role reviewer|supervisor|provisioner|admin' (password on standard input) or 'users list'")
 }
 
 func runUsersAdd(ctx context.Context, args []string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("users add", flag.ContinueOnError)
 	db := databaseFlag(fs)
-	role := fs.String("role", "", "the account's role: reviewer, provisioner or admin")
+	role := fs.String("role", "", "the account's role: reviewer, supervisor, provisioner or admin")
 	names, err := parseArgs(fs, args)
 	if err != nil {
 		return err
@@ -40,7 +40,7 @@ func runUsersAdd(ctx context.Context, args []string, stdout io.Writer) error {
 		return errors.New("users add: want one user NAME")
 	}
 	if !store.ValidRole(*role) {
-		return fmt.Errorf("users add: --role must be reviewer, provisioner or admin, not %q", *role)
+		return fmt.Errorf("users add: --role must be reviewer, supervisor, provisioner or admin, not %q", *role)
 	}
 	if !store.ValidUserName(names[0]) {
 		return fmt.Errorf("users add: %q is not a valid user name (lower-case letters, digits, '.', '-', '_')", names[0])
