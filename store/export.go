@@ -71,6 +71,9 @@ type ExportForm struct {
 	Rows     []json.RawMessage `json:"rows,omitempty"`
 	Fields   []ExportField     `json:"fields"`
 	Requests []ExportRequest   `json:"requests"`
+	// Origins, for a form joined from the parts of a batch that came in
+	// several messages, say where each of its pages came from (batch.go).
+	Origins []PageOrigin `json:"origins,omitempty"`
 }
 
 // ExportReason is one rule the form failed.
@@ -242,6 +245,24 @@ func exportTx(ctx context.Context, tx pgx.Tx, out Export) error {
 		}
 		a := &ref.msg.Attachments[ref.idx]
 		a.Pages = append(a.Pages, p)
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+
+	rows, err = tx.Query(ctx, originsQuery+` WHERE b.form_id IS NOT NULL ORDER BY b.form_id, bp.batch_page, bp.duplicate, bp.arrived`)
+	if err != nil {
+		return err
+	}
+	for rows.Next() {
+		var formID int64
+		var o PageOrigin
+		if err := rows.Scan(&formID, &o.BatchPage, &o.MessageID, &o.MessageKey, &o.AttachmentID, &o.Filename, &o.Page, &o.Rotation, &o.Duplicate); err != nil {
+			return err
+		}
+		if f := forms[formID]; f != nil {
+			f.Origins = append(f.Origins, o)
+		}
 	}
 	if err := rows.Err(); err != nil {
 		return err

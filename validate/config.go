@@ -20,6 +20,11 @@ type Config struct {
 	// family and revision are not trusted: the form goes to review instead
 	// of being rejected or judged. Zero means 0.8.
 	MinIdentifyConfidence float64
+	// BatchWait is how long a batch-removal form that arrived without
+	// some of its pages ("Page N of M") waits for a later message to bring
+	// them before it goes to review as it is. Zero means DefaultBatchWait
+	// (48 hours).
+	BatchWait time.Duration
 	// Now is the clock. Nil means time.Now.
 	Now func() time.Time
 	// Zone is the time zone in which "today" is judged. Nil means

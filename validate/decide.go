@@ -269,10 +269,12 @@ func nonNil(s []string) []string {
 // batch decides a batch removal form: its header as a whole, then each row
 // on its own.
 func (j *judge) batch() {
-	// "Page _ of _" helps the person faxing; the pages of one batch arrive
-	// as one Reading with their rows numbered on, so no rule judges it.
+	// The pages of one batch arrive as one Reading with their rows
+	// numbered on; "Page _ of _" is judged only by whether pages are
+	// missing.
 	header := func(f *forms.Field) bool { return f.Row == 0 && f.Name != "page_number" && f.Name != "page_count" }
 	j.ruleRequired(header)
+	j.ruleBatchPages()
 	j.ruleSignatures(header)
 	j.ruleAdminTitle()
 	j.ruleEmails(header)

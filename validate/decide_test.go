@@ -990,6 +990,58 @@ var batchCases = []decideCase{
 		outcome: Accept,
 	},
 	{
+		name: "a batch missing its last page goes to review naming it, and queues nothing",
+		form: func(reg *forms.Registry) form {
+			return batchForm(reg, rowGarcia, rowHakobyan).set("page_count", "2")
+		},
+		outcome: Review, review: []string{"page_count missing_pages"},
+		check: func(t *testing.T, d Decision) {
+			wantRows(t, d, "1 review", "2 review")
+			wantRequestRows(t, d)
+			if msg := d.Review[0].Message; !strings.HasPrefix(msg, "Page 2 of 2 of this batch never arrived (it holds page 1)") {
+				t.Errorf("message %q does not name the missing page", msg)
+			}
+		},
+	},
+	{
+		name: "a batch joined from two messages with a page between them missing",
+		form: func(reg *forms.Registry) form {
+			f := batchForm(reg, rowGarcia).set("page_count", "3").drop("page_number")
+			for c, col := range batchColumns {
+				f.set(forms.RowField(21, col), rowHakobyan[c])
+			}
+			f.Pages = []int{1, 3}
+			return f
+		},
+		outcome: Review, review: []string{"page_count missing_pages"},
+		check: func(t *testing.T, d Decision) {
+			wantRows(t, d, "1 review", "21 review")
+			if msg := d.Review[0].Message; !strings.HasPrefix(msg, "Page 2 of 3 of this batch never arrived (it holds pages 1 and 3)") {
+				t.Errorf("message %q does not name the missing page", msg)
+			}
+		},
+	},
+	{
+		name: "a reviewer who confirms the page count of an incomplete batch accepts the rows it has",
+		form: func(reg *forms.Registry) form {
+			return batchForm(reg, rowGarcia, rowHakobyan).reviewed("page_count", "2")
+		},
+		outcome: Accept,
+		check:   func(t *testing.T, d Decision) { wantRequestRows(t, d, 1, 2) },
+	},
+	{
+		name: "a batch whose page number is unsure still tells how many pages are missing",
+		form: func(reg *forms.Registry) form {
+			return batchForm(reg, rowGarcia).set("page_count", "3").unsure("page_number")
+		},
+		outcome: Review, review: []string{"page_count missing_pages"},
+		check: func(t *testing.T, d Decision) {
+			if msg := d.Review[0].Message; !strings.Contains(msg, "has 3 pages but only 1 arrived") {
+				t.Errorf("message %q does not count the pages", msg)
+			}
+		},
+	},
+	{
 		name:    "a batch listing nobody",
 		form:    func(reg *forms.Registry) form { return batchForm(reg, row("", "", "", "", "")) },
 		outcome: Reject, reasons: []Code{CodeRowsNone},

@@ -52,6 +52,7 @@ const (
 	CodeEmployeeName     Code = "employee.name"        // name differs from the HR record
 	CodeEmployeeTransfer Code = "employee.transferred" // HR places the employee elsewhere
 	CodeLocationUnknown  Code = "location.unknown"     // a location code not on the list
+	CodeBatchIncomplete  Code = "batch.incomplete"     // batch: some of its pages never arrived
 )
 
 // Why says why a field needs a reviewer.
@@ -65,6 +66,7 @@ const (
 	WhyCannotJudge      Why = "cannot_judge"      // a value no rule can judge
 	WhyUnknownLocation  Why = "unknown_location"  // the location code is not on the list
 	WhyLocationMismatch Why = "location_mismatch" // the roster places the employee elsewhere
+	WhyMissingPages     Why = "missing_pages"     // pages of a batch never arrived
 )
 
 // Reason is one rule a form or a batch row failed.

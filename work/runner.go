@@ -268,6 +268,7 @@ loop:
 			if _, err := r.rescue(ctx, live); err != nil && ctx.Err() == nil {
 				r.log.Warn("rescue failed", "error", err)
 			}
+			r.sweepBatches(ctx)
 		case <-poll:
 			r.maybePoll(ctx, live)
 		case <-check:

@@ -1,0 +1,182 @@
+package pipeline
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"testing"
+
+	"github.com/lausd/misis-intake/forms"
+)
+
+// part returns a batch part as the engine reads it from one document:
+// the batch pages first..first+len(docPages)-1 of count, on the document
+// pages docPages, each page's rows listing employees named after the
+// batch page and row ("p2r03"), so that where a row went is plain.
+func part(rev *forms.Revision, first, count int, docPages ...int) BatchPart {
+	per := rev.TableRows()
+	r := forms.Reading{Family: rev.Family, Revision: rev.Stamp, Known: true, Confidence: 0.99,
+		Pages: docPages, Values: map[string]forms.Value{}}
+	sure := func(text string, page int) forms.Value {
+		return forms.Value{Text: text, Confidence: 0.99, Page: page, Sure: true}
+	}
+	r.Values["page_number"] = sure(fmt.Sprint(first), docPages[0])
+	r.Values["page_count"] = sure(fmt.Sprint(count), docPages[0])
+	r.Values["location_code"] = sure("1867", docPages[0])
+	r.Values["school_name"] = sure("Roosevelt Senior High", docPages[0])
+	r.Values["admin_name"] = sure("Declan O'Brien", docPages[0])
+	for k, doc := range docPages {
+		for row := 1; row <= 2; row++ {
+			name := fmt.Sprintf("p%dr%02d", first+k, row)
+			r.Values[forms.RowField(k*per+row, "last_name")] = sure(name, doc)
+		}
+	}
+	held := make([]int, len(docPages))
+	for k := range held {
+		held[k] = first + k
+	}
+	return BatchPart{Reading: r, Held: held}
+}
+
+func TestPartial(t *testing.T) {
+	reg := forms.MustLoad()
+	rev := reg.Family("batch-removal").Current()
+	retired := reg.Revision("batch-removal", "11/01/2019")
+	cases := []struct {
+		name string
+		r    forms.Reading
+		want []int // pages held, nil when not a part
+	}{
+		{"pages 1 and 2 of 3 after a cover sheet", part(rev, 1, 3, 2, 3).Reading, []int{1, 2}},
+		{"page 3 of 3", part(rev, 3, 3, 1).Reading, []int{3}},
+		{"a whole batch", part(rev, 1, 2, 1, 2).Reading, nil},
+		{"a retired revision is rejected at once", part(retired, 1, 3, 1).Reading, nil},
+		{"an unsure page count", unsure(part(rev, 1, 3, 1).Reading, "page_count"), nil},
+		{"an unsure page number", unsure(part(rev, 2, 3, 1).Reading, "page_number"), nil},
+		{"an unsure location", unsure(part(rev, 1, 3, 1).Reading, "location_code"), nil},
+		{"pages beyond the count", part(rev, 3, 3, 1, 2).Reading, nil},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			p, key, ok := Partial(reg, &tc.r)
+			if ok != (tc.want != nil) || !slices.Equal(p.Held, tc.want) {
+				t.Fatalf("Partial: %v holding %v, want %v", ok, p.Held, tc.want)
+			}
+			if ok && (key.LocationCode != "1867" || key.SchoolName != "rooseveltseniorhigh" || key.AdminName != "declanobrien") {
+				t.Errorf("key %+v", key)
+			}
+		})
+	}
+}
+
+func unsure(r forms.Reading, name string) forms.Reading {
+	v := r.Values[name]
+	v.Sure = false
+	r.Values[name] = v
+	return r
+}
+
+func TestJoinBatch(t *testing.T) {
+	reg := forms.MustLoad()
+	rev := reg.Family("batch-removal").Current()
+	per := rev.TableRows()
+	cases := []struct {
+		name  string
+		parts []BatchPart
+		pages []int
+		// rows maps a joined row number to the employee it must hold.
+		rows    map[int]string
+		origins []BatchOrigin
+	}{
+		{
+			name:  "pages 1-2 after a cover sheet, then page 3",
+			parts: []BatchPart{part(rev, 1, 3, 2, 3), part(rev, 3, 3, 1)},
+			pages: []int{1, 2, 3},
+			rows: map[int]string{1: "p1r01", 2: "p1r02", per + 1: "p2r01", per + 2: "p2r02",
+				2*per + 1: "p3r01", 2*per + 2: "p3r02"},
+			origins: []BatchOrigin{{1, 0, 2, false}, {2, 0, 3, false}, {3, 1, 1, false}},
+		},
+		{
+			name:    "page 3 first, then pages 1-2",
+			parts:   []BatchPart{part(rev, 3, 3, 1), part(rev, 1, 3, 1, 2)},
+			pages:   []int{1, 2, 3},
+			rows:    map[int]string{1: "p1r01", per + 2: "p2r02", 2*per + 1: "p3r01"},
+			origins: []BatchOrigin{{3, 0, 1, false}, {1, 1, 1, false}, {2, 1, 2, false}},
+		},
+		{
+			name:    "page 2 sent again with page 3: the first copy stands",
+			parts:   []BatchPart{part(rev, 1, 3, 1, 2), part(rev, 2, 3, 1, 2)},
+			pages:   []int{1, 2, 3},
+			rows:    map[int]string{per + 1: "p2r01", 2*per + 2: "p3r02"},
+			origins: []BatchOrigin{{1, 0, 1, false}, {2, 0, 2, false}, {2, 1, 1, true}, {3, 1, 2, false}},
+		},
+		{
+			name:    "a page never came",
+			parts:   []BatchPart{part(rev, 1, 3, 1), part(rev, 3, 3, 1)},
+			pages:   []int{1, 3},
+			rows:    map[int]string{2: "p1r02", 2*per + 1: "p3r01"},
+			origins: []BatchOrigin{{1, 0, 1, false}, {3, 1, 1, false}},
+		},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			// A duplicate page's rows differ from the first copy's, so
+			// that taking the wrong copy shows.
+			for i := range tc.parts {
+				for name, v := range tc.parts[i].Reading.Values {
+					if _, _, ok := forms.SplitRowField(name); ok && i > 0 {
+						v.Confidence = 0.98
+						tc.parts[i].Reading.Values[name] = v
+					}
+				}
+			}
+			r, origins, err := JoinBatch(rev, tc.parts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !slices.Equal(r.Pages, tc.pages) || !slices.Equal(origins, tc.origins) {
+				t.Errorf("pages %v origins %+v, want %v %+v", r.Pages, origins, tc.pages, tc.origins)
+			}
+			if _, ok := r.Values["page_number"]; ok {
+				t.Errorf("the joined reading has a page number")
+			}
+			partOf := map[int]int{}
+			for _, o := range tc.origins {
+				if !o.Duplicate {
+					partOf[o.BatchPage] = o.Part
+				}
+			}
+			rows := 0
+			for name, v := range r.Values {
+				row, _, ok := forms.SplitRowField(name)
+				if !ok {
+					continue
+				}
+				rows++
+				want := fmt.Sprintf("p%dr%02d", (row-1)/per+1, (row-1)%per+1)
+				if v.Text != want || v.Page != (row-1)/per+1 {
+					t.Errorf("%s = %q on page %d, want %q on page %d", name, v.Text, v.Page, want, (row-1)/per+1)
+				}
+				if wantConf := map[bool]float64{true: 0.99, false: 0.98}[partOf[v.Page] == 0]; v.Confidence != wantConf {
+					t.Errorf("%s read from the wrong part (confidence %v)", name, v.Confidence)
+				}
+			}
+			if rows != 2*len(tc.pages) {
+				t.Errorf("%d rows joined, want %d", rows, 2*len(tc.pages))
+			}
+			for n, text := range tc.rows {
+				if got := r.Values[forms.RowField(n, "last_name")].Text; got != text {
+					t.Errorf("row %d = %q, want %q", n, got, text)
+				}
+			}
+			if v := r.Values["location_code"]; v.Text != "1867" || v.Page != tc.pages[0] {
+				t.Errorf("header location %+v, want 1867 from page %d", v, tc.pages[0])
+			}
+		})
+	}
+
+	other := reg.Revision("batch-removal", "11/01/2019")
+	if _, _, err := JoinBatch(rev, []BatchPart{part(rev, 1, 2, 1), part(other, 2, 2, 1)}); !errors.Is(err, ErrNotJoinable) {
+		t.Errorf("joining two revisions: %v, want ErrNotJoinable", err)
+	}
+}
