@@ -19,6 +19,9 @@ type dashboardView struct {
 	store.Dashboard
 	Queues   []store.QueueDepth
 	CanRetry bool
+	// Quality is the QA error rate of auto-accepted values and the keying
+	// waiting (reviewers only).
+	Quality *qualityView
 }
 
 func (s *Server) dashboard(w http.ResponseWriter, r *http.Request, ss *store.Session) {
@@ -28,6 +31,12 @@ func (s *Server) dashboard(w http.ResponseWriter, r *http.Request, ss *store.Ses
 		return
 	}
 	v := dashboardView{Dashboard: d, Queues: allQueues(d.Queues), CanRetry: s.cfg.Retry != nil && admins.has(ss.User.Role)}
+	if reviewers.has(ss.User.Role) {
+		if v.Quality, err = s.qualityDashboard(r.Context()); err != nil {
+			s.fail(w, r, ss, err)
+			return
+		}
+	}
 	s.render(w, r, http.StatusOK, "dashboard", ss, "Dashboard", v)
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"net/http"
 	"sort"
 	"strings"
@@ -440,6 +441,10 @@ func (s *Server) reviewForm(w http.ResponseWriter, r *http.Request, ss *store.Se
 		}
 	}
 	v := s.buildView(r.Context(), f, src, task, dec, claim, editable, nil, nil)
+	if err := s.blindFields(r.Context(), &v); err != nil {
+		s.fail(w, r, ss, err)
+		return
+	}
 	s.render(w, r, http.StatusOK, "form", ss, fmt.Sprintf("Form %d", f.ID), v)
 }
 
@@ -577,7 +582,17 @@ func (s *Server) approve(w http.ResponseWriter, r *http.Request, ss *store.Sessi
 		family, revision = fam, stamp
 		rd.Family, rd.Revision, rd.Known, rd.Confidence = fam, stamp, true, 1
 	}
+	orig := maps.Clone(rd.Values) // what the engine read, for the outcomes
 	set, posted, problem := s.corrections(r, rd, flagged)
+	if problem == "" {
+		if problem, err := s.keyedProblem(r.Context(), f.ID, rd, set); err != nil {
+			s.fail(w, r, ss, err)
+			return
+		} else if problem != "" {
+			s.conflict(w, r, ss, problem)
+			return
+		}
+	}
 	if problem != "" {
 		s.badRequest(w, r, ss, problem)
 		return
@@ -605,6 +620,7 @@ func (s *Server) approve(w http.ResponseWriter, r *http.Request, ss *store.Sessi
 		_, err := s.st.ResolveReview(r.Context(), store.Resolution{
 			FormID: f.ID, TaskID: task.ID, By: ss.User.Name, Now: s.cfg.Now(), Values: set,
 			Family: family, Revision: revision, Decision: d, Notice: email,
+			Outcomes: s.reviewOutcomes(f, orig, set, ss.User.Name),
 		})
 		if s.resolveFailed(w, r, ss, err) {
 			return
@@ -628,6 +644,10 @@ func (s *Server) approve(w http.ResponseWriter, r *http.Request, ss *store.Sessi
 		return
 	}
 	v := s.buildView(r.Context(), f, src, task, dec, &c, true, posted, d.Review)
+	if err := s.blindFields(r.Context(), &v); err != nil {
+		s.fail(w, r, ss, err)
+		return
+	}
 	v.Result = &resultView{Outcome: string(d.Outcome), Reasons: d.Reasons, Review: d.Review}
 	s.render(w, r, http.StatusUnprocessableEntity, "form", ss, fmt.Sprintf("Form %d", f.ID), v)
 }

@@ -81,6 +81,7 @@ type env struct {
 var accounts = map[string]string{
 	"rita":  store.RoleReviewer,
 	"rob":   store.RoleReviewer,
+	"sue":   store.RoleSupervisor,
 	"paula": store.RoleProvisioner,
 	"ada":   store.RoleAdmin,
 }

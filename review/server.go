@@ -58,6 +58,10 @@ type Config struct {
 	// Logger receives one line per request (method, path, status, user)
 	// and errors; nil discards them.
 	Logger *slog.Logger
+	// QAErrorLimit is the error rate of auto-accepted values, measured by
+	// QA keying, above which the dashboard and the metrics raise an alert;
+	// zero means DefaultQAErrorLimit (0.5%).
+	QAErrorLimit float64
 }
 
 // Defaults of Config.
@@ -109,6 +113,9 @@ func (c Config) withDefaults() (Config, error) {
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
 	}
+	if c.QAErrorLimit <= 0 {
+		c.QAErrorLimit = DefaultQAErrorLimit
+	}
 	return c, nil
 }
 
@@ -123,6 +130,7 @@ type Server struct {
 	images *imageCache
 	tpls   *templates
 	failed failures
+	qa     qualityState
 }
 
 // New makes a Server.
@@ -131,7 +139,8 @@ func New(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{cfg: cfg, st: cfg.Store, reg: cfg.Registry, log: cfg.Logger, images: newImageCache(8), tpls: &templates{}}
+	s := &Server{cfg: cfg, st: cfg.Store, reg: cfg.Registry, log: cfg.Logger, images: newImageCache(8), tpls: &templates{},
+		qa: qualityState{raised: map[string]bool{}}}
 	if s.pages, err = parseTemplates(s.funcs()); err != nil {
 		return nil, err
 	}
@@ -153,8 +162,9 @@ func New(cfg Config) (*Server, error) {
 type roleSet []string
 
 var (
-	everyone     = roleSet{store.RoleReviewer, store.RoleProvisioner, store.RoleAdmin}
-	reviewers    = roleSet{store.RoleReviewer, store.RoleAdmin}
+	everyone     = roleSet{store.RoleReviewer, store.RoleSupervisor, store.RoleProvisioner, store.RoleAdmin}
+	reviewers    = roleSet{store.RoleReviewer, store.RoleSupervisor, store.RoleAdmin}
+	supervisors  = roleSet{store.RoleSupervisor, store.RoleAdmin}
 	provisioners = roleSet{store.RoleProvisioner, store.RoleAdmin}
 	admins       = roleSet{store.RoleAdmin}
 )
@@ -192,6 +202,10 @@ func (s *Server) routes() []route {
 		{"POST /review/{form}/release", reviewers, s.releaseClaim},
 		{"POST /review/{form}/approve", reviewers, s.approve},
 		{"POST /review/{form}/reject", reviewers, s.reject},
+
+		{"GET /keying", reviewers, s.keyingQueue},
+		{"GET /keying/{task}", reviewers, s.keyingPage},
+		{"POST /keying/{task}", reviewers, s.submitKeying},
 
 		{"GET /queues", provisioners, s.queues},
 		{"GET /queues/{queue}", provisioners, s.queuePage},

@@ -22,7 +22,7 @@ func TestRoutePermissions(t *testing.T) {
 	e := newEnv(t)
 	form := e.seedForm(t, "sub-0001", unsure("employee_number", "75358447", 0.55))
 	fill := strings.NewReplacer("{form}", fmt.Sprint(form), "{page}", "1", "{field}", "employee_number",
-		"{row}", "1", "{queue}", "ld-northeast", "{id}", "999999", "{$}", "")
+		"{row}", "1", "{queue}", "ld-northeast", "{id}", "999999", "{task}", "999999", "{$}", "")
 	// Bodies that pass the guard but change nothing: a stale task, no
 	// reason, an unknown request or item.
 	bodies := map[string]map[string]string{
@@ -35,12 +35,13 @@ func TestRoutePermissions(t *testing.T) {
 		"POST /review/{form}/release":  {},
 		"POST /requests/{id}/claim":    {},
 		"POST /signout":                {},
+		"POST /keying/{task}":          {},
 	}
 	for _, rt := range e.srv.routes() {
 		method, pattern, _ := strings.Cut(rt.pattern, " ")
 		target := fill.Replace(pattern)
-		for _, role := range []string{"", store.RoleReviewer, store.RoleProvisioner, store.RoleAdmin} {
-			name := map[string]string{"": "nobody", store.RoleReviewer: "rob", store.RoleProvisioner: "paula", store.RoleAdmin: "ada"}[role]
+		for _, role := range []string{"", store.RoleReviewer, store.RoleSupervisor, store.RoleProvisioner, store.RoleAdmin} {
+			name := map[string]string{"": "nobody", store.RoleReviewer: "rob", store.RoleSupervisor: "sue", store.RoleProvisioner: "paula", store.RoleAdmin: "ada"}[role]
 			t.Run(rt.pattern+"/"+name, func(t *testing.T) {
 				var cookie *http.Cookie
 				form := map[string]string(nil)
@@ -78,14 +79,15 @@ func TestRoutePermissions(t *testing.T) {
 	}
 	// The roles the routes name are the ones the product asks for.
 	want := map[string]string{
-		"GET /review/{form}":             "reviewer admin",
-		"GET /review/{form}/page/{page}": "reviewer admin",
-		"POST /review/{form}/approve":    "reviewer admin",
+		"GET /review/{form}":             "reviewer supervisor admin",
+		"GET /review/{form}/page/{page}": "reviewer supervisor admin",
+		"POST /review/{form}/approve":    "reviewer supervisor admin",
 		"GET /queues/{queue}":            "provisioner admin",
 		"POST /requests/{id}/complete":   "provisioner admin",
 		"POST /failures/retry":           "admin",
-		"POST /search":                   "reviewer admin",
-		"GET /{$}":                       "reviewer provisioner admin",
+		"POST /search":                   "reviewer supervisor admin",
+		"GET /{$}":                       "reviewer supervisor provisioner admin",
+		"POST /keying/{task}":            "reviewer supervisor admin",
 	}
 	for _, rt := range e.srv.routes() {
 		if w, ok := want[rt.pattern]; ok && strings.Join(rt.roles, " ") != w {

@@ -214,6 +214,20 @@ func (s *Store) KeyingQueue(ctx context.Context) ([]KeyingTask, error) {
 	return out, nil
 }
 
+// OpenKeying lists a form's open keying tasks of a purpose, by slot.
+func (s *Store) OpenKeying(ctx context.Context, formID int64, purpose string) ([]KeyingTask, error) {
+	rows, err := s.pool.Query(ctx, keyingSelect+` WHERE t.form_id = $1 AND t.purpose = $2 AND t.status = 'open'
+		ORDER BY t.round, t.slot`, formID, purpose)
+	if err != nil {
+		return nil, fmt.Errorf("store: keying of form %d: %w", formID, err)
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (KeyingTask, error) { return scanKeyingTask(r) })
+	if err != nil {
+		return nil, fmt.Errorf("store: keying of form %d: %w", formID, err)
+	}
+	return out, nil
+}
+
 // DisputedValues returns, for a supervisor task, what the two keyers
 // typed for each of its fields, by field: slot 1's value then slot 2's.
 func (s *Store) DisputedValues(ctx context.Context, taskID int64) (map[string][2]string, error) {

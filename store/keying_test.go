@@ -59,15 +59,9 @@ func keyForm(t *testing.T, s *store.Store, policy quality.Policy) int64 {
 
 func tasksOf(t *testing.T, s *store.Store, formID int64, purpose string) []store.KeyingTask {
 	t.Helper()
-	q, err := s.KeyingQueue(context.Background())
+	out, err := s.OpenKeying(context.Background(), formID, purpose)
 	if err != nil {
 		t.Fatal(err)
-	}
-	var out []store.KeyingTask
-	for _, k := range q {
-		if k.FormID == formID && k.Purpose == purpose {
-			out = append(out, k)
-		}
 	}
 	return out
 }

@@ -259,6 +259,9 @@ type Resolution struct {
 	Notice *Email
 	// Note is the reviewer's free text, kept in the audit log.
 	Note string
+	// Outcomes are the reviewer's decisions on the engine's values, for
+	// calibration (package quality).
+	Outcomes []FieldOutcome
 }
 
 // ResolveReview records a reviewer's verdict in one transaction: every
@@ -295,6 +298,9 @@ func (s *Store) ResolveReview(ctx context.Context, res Resolution) (DecideResult
 		}
 
 		if err := setReviewerValues(ctx, tx, res); err != nil {
+			return err
+		}
+		if err := insertOutcomes(ctx, tx, res.Outcomes); err != nil {
 			return err
 		}
 		if res.Family != "" || res.Revision != "" {
