@@ -61,7 +61,10 @@ type Report struct {
 	Failures []string `json:"failures,omitempty"`
 	// Mistakes lists values read wrong, for whoever tunes the engine.
 	Mistakes []Mistake `json:"mistakes,omitempty"`
-	Elapsed  string    `json:"elapsed"`
+	// Doubts lists values read right but not sure: what keeps forms from
+	// going straight through.
+	Doubts  []Mistake `json:"doubts,omitempty"`
+	Elapsed string    `json:"elapsed"`
 }
 
 // Identification scores the reading of which form each page is.
@@ -81,8 +84,10 @@ type Decisions struct {
 	Count    int     `json:"count"`
 	Right    int     `json:"right"`
 	Accuracy float64 `json:"accuracy"`
-	// STPRate is the share of valid forms accepted with no person.
-	STPRate float64 `json:"stp_rate"`
+	// STPRate is the share of valid forms accepted with no person;
+	// STPByStyle the same per fill style ("typed", "hand").
+	STPRate    float64            `json:"stp_rate"`
+	STPByStyle map[string]float64 `json:"stp_by_style"`
 	// NoTouchRate is the share of submissions where no form needed a person.
 	NoTouchRate float64 `json:"no_touch_rate"`
 	// FalseAccepts counts forms accepted that the rules must not accept.
@@ -94,6 +99,10 @@ type Decisions struct {
 	// ReviewCauses counts, over forms sent to review, the fields and
 	// reasons that sent them ("email: low_confidence"; table rows as "row.COLUMN").
 	ReviewCauses map[string]int `json:"review_causes"`
+	// ValidReviewCauses counts the same over valid forms only, per fill
+	// style: what keeps forms that should be accepted from going straight
+	// through.
+	ValidReviewCauses map[string]map[string]int `json:"valid_review_causes"`
 }
 
 // BatchRows scores the rows of batch-removal forms.
@@ -125,11 +134,11 @@ type tally struct {
 	fields                                           map[string]*Score
 	style                                            string
 	samples                                          []sample
-	mistakes                                         []Mistake
+	mistakes, doubts                                 []Mistake
 	decisions, decRight, valid, validAccepted        int
 	falseAccepts, retired, retiredRejected           int
 	touched                                          bool
-	outcomes, causes                                 map[string]int
+	outcomes, causes, validCauses                    map[string]int
 	rows                                             BatchRows
 	failure                                          string
 }
@@ -228,7 +237,7 @@ func LooseFiles(dir string, t *corpus.Truth) ([][]byte, error) {
 }
 
 func evalOne(ctx context.Context, cfg Config, path string) tally {
-	tl := tally{fields: map[string]*Score{}, outcomes: map[string]int{}, causes: map[string]int{}}
+	tl := tally{fields: map[string]*Score{}, outcomes: map[string]int{}, causes: map[string]int{}, validCauses: map[string]int{}}
 	tp, err := readTruth(path)
 	if err != nil {
 		tl.failure = err.Error()
@@ -333,9 +342,13 @@ func scoreForm(ctx context.Context, cfg Config, env validate.Env, truth *corpus.
 		if found {
 			tl.samples = append(tl.samples, sample{kind: string(f.Kind), conf: got.Confidence, right: right})
 		}
-		if !right {
-			tl.mistakes = append(tl.mistakes, Mistake{Submission: truth.ID, Field: name, Kind: string(f.Kind),
-				Got: got.Text, Want: want, Confidence: got.Confidence, Sure: sure})
+		m := Mistake{Submission: truth.ID, Field: name, Kind: string(f.Kind),
+			Got: got.Text, Want: want, Confidence: got.Confidence, Sure: sure}
+		switch {
+		case !right:
+			tl.mistakes = append(tl.mistakes, m)
+		case !sure:
+			tl.doubts = append(tl.doubts, m)
 		}
 	}
 
@@ -359,6 +372,9 @@ func scoreForm(ctx context.Context, cfg Config, env validate.Env, truth *corpus.
 			field = "row." + col
 		}
 		tl.causes[field+": "+string(ri.Why)]++
+		if ft.Decision == corpus.Accept {
+			tl.validCauses[field+": "+string(ri.Why)]++
+		}
 	}
 	codes := map[string]bool{}
 	for _, rs := range dec.Reasons {
@@ -460,6 +476,8 @@ func merge(cfg Config, results []tally, elapsed time.Duration) *Report {
 	var samples []sample
 	dec := &Decisions{Outcomes: map[string]int{}, ReviewCauses: map[string]int{}}
 	var valid, validAccepted, retired, retiredRejected, untouched int
+	styleValid, styleAccepted := map[string]int{}, map[string]int{}
+	dec.STPByStyle, dec.ValidReviewCauses = map[string]float64{}, map[string]map[string]int{}
 	rows := &BatchRows{}
 	for _, t := range results {
 		if t.failure != "" {
@@ -485,11 +503,20 @@ func merge(cfg Config, results []tally, elapsed time.Duration) *Report {
 		}
 		samples = append(samples, t.samples...)
 		rep.Mistakes = append(rep.Mistakes, t.mistakes...)
+		rep.Doubts = append(rep.Doubts, t.doubts...)
 		dec.Count += t.decisions
 		dec.Right += t.decRight
 		dec.FalseAccepts += t.falseAccepts
 		valid += t.valid
 		validAccepted += t.validAccepted
+		styleValid[t.style] += t.valid
+		styleAccepted[t.style] += t.validAccepted
+		if dec.ValidReviewCauses[t.style] == nil {
+			dec.ValidReviewCauses[t.style] = map[string]int{}
+		}
+		for k, v := range t.validCauses {
+			dec.ValidReviewCauses[t.style][k] += v
+		}
 		retired += t.retired
 		retiredRejected += t.retiredRejected
 		if !t.touched && t.failure == "" {
@@ -515,6 +542,9 @@ func merge(cfg Config, results []tally, elapsed time.Duration) *Report {
 	}
 	dec.Accuracy = ratio(dec.Right, dec.Count)
 	dec.STPRate = ratio(validAccepted, valid)
+	for style, n := range styleValid {
+		dec.STPByStyle[style] = ratio(styleAccepted[style], n)
+	}
 	dec.NoTouchRate = ratio(untouched, len(results))
 	dec.RetiredRejected = ratio(retiredRejected, retired)
 	rep.Decisions = dec
@@ -525,10 +555,12 @@ func merge(cfg Config, results []tally, elapsed time.Duration) *Report {
 		rep.BatchRows = rows
 	}
 	rep.Calibration, rep.SuggestedThresholds = calibrate(samples, cfg.MaxAutoError)
-	sort.Slice(rep.Mistakes, func(i, j int) bool {
-		a, b := rep.Mistakes[i], rep.Mistakes[j]
-		return a.Submission+a.Field < b.Submission+b.Field
-	})
+	for _, list := range [][]Mistake{rep.Mistakes, rep.Doubts} {
+		sort.Slice(list, func(i, j int) bool {
+			a, b := list[i], list[j]
+			return a.Submission+a.Field < b.Submission+b.Field
+		})
+	}
 	slices.Sort(rep.Failures)
 	return rep
 }

@@ -37,15 +37,16 @@ type read struct {
 
 // readText reads a text, digits, date or e-mail field from its region.
 func (e *Engine) readText(t *tess, r region, f *forms.Field, thr uint8) (read, error) {
-	k := findInk(r, thr, minBlob)
+	k := findInk(r, thr, minBlob).withoutStrays(r, f.Kind == forms.KindDigits || f.Kind == forms.KindDate)
 	if len(k.blobs) == 0 {
 		return emptyRead(k), nil
 	}
-	// A little writing that is tiny compared with a letter is most likely
-	// noise, but not surely: say so.
+	// Ink that fits in 3pt by 3pt is smaller than any letter written or
+	// typed on the form: a speck, or a stray dot. With little ink it is
+	// surely noise; with more it may be a blot over a small letter.
 	if float64(k.bounds.Dy())/r.px < 3 && float64(k.bounds.Dx())/r.px < 3 {
 		if float64(k.area)/(r.px*r.px) < 2.5 {
-			return read{"", 0.93}, nil // a speck, smaller than any letter
+			return read{"", 0.98}, nil
 		}
 		return read{"", 0.6}, nil
 	}
@@ -152,14 +153,16 @@ func trimNoise(words []word) []word {
 	return words
 }
 
-// emptyRead scores a field with no writing: surer when the region is clean.
+// emptyRead scores a field with no piece of ink the size of a letter's
+// stroke: surely blank when clean, a little less so with many specks,
+// which faint writing broken up by the fax might also leave.
 func emptyRead(k inkOf) read {
 	c := 0.99
 	if k.specks > 0 {
-		c = 0.97
+		c = 0.985
 	}
 	if k.specks > 6 {
-		c = 0.9
+		c = 0.975
 	}
 	return read{"", c}
 }

@@ -2,6 +2,7 @@ package ocr
 
 import (
 	"image"
+	"slices"
 )
 
 // fieldDPI is the resolution fields are cut at: handwriting in a 15pt box
@@ -192,6 +193,65 @@ func (k inkOf) clean(r region, margin int) *image.Gray {
 				out.Pix[(y-b.Min.Y)*out.Stride+x-b.Min.X] = r.img.Pix[y*w+x]
 			}
 		}
+	}
+	return out
+}
+
+// Strays are pieces of ink no bigger than a dot that stand apart from the
+// writing: what a fax line or a scanner's dust leaves beside a field.
+const (
+	strayMax = 1.8 // points: at most this wide and this tall
+	strayGap = 2.0 // points of paper between a stray and any other ink
+)
+
+// withoutStrays returns k without its strays. Digits and dates hold no
+// dots, so every stray goes (anywhere); in text a stray goes only beyond
+// either end of the writing, where it cannot be the dot of an e-mail
+// name or an initial.
+func (k inkOf) withoutStrays(r region, anywhere bool) inkOf {
+	small := func(b blob) bool {
+		return float64(b.bounds.Dx())/r.px <= strayMax && float64(b.bounds.Dy())/r.px <= strayMax
+	}
+	gap := int(strayGap * r.px)
+	apart := func(i int) bool {
+		b := k.blobs[i].bounds
+		left, right := true, true
+		for j, o := range k.blobs {
+			if j == i {
+				continue
+			}
+			if b.Inset(-gap).Overlaps(o.bounds) {
+				return false
+			}
+			left = left && b.Max.X+gap <= o.bounds.Min.X
+			right = right && o.bounds.Max.X+gap <= b.Min.X
+		}
+		return anywhere || left || right
+	}
+	var drop []int
+	for i, b := range k.blobs {
+		if len(k.blobs) > 1 && small(b) && apart(i) {
+			drop = append(drop, i)
+		}
+	}
+	if len(drop) == 0 {
+		return k
+	}
+	w := r.img.Rect.Dx()
+	out := inkOf{specks: k.specks + len(drop), mask: append([]bool(nil), k.mask...)}
+	for i, b := range k.blobs {
+		if slices.Contains(drop, i) {
+			// Apart from all other ink, so its box holds only its own.
+			for y := b.bounds.Min.Y; y < b.bounds.Max.Y; y++ {
+				for x := b.bounds.Min.X; x < b.bounds.Max.X; x++ {
+					out.mask[y*w+x] = false
+				}
+			}
+			continue
+		}
+		out.blobs = append(out.blobs, b)
+		out.area += b.area
+		out.bounds = out.bounds.Union(b.bounds)
 	}
 	return out
 }

@@ -67,6 +67,7 @@ func Decide(ctx context.Context, r *forms.Reading, env Env) (Decision, error) {
 		return j.decision(), nil
 	}
 	j.rev = rev
+	j.settle()
 
 	switch fam.Kind {
 	case "access":
@@ -101,6 +102,9 @@ type judge struct {
 	flagged map[string]bool
 	// dates holds every date field read and found real.
 	dates map[string]Date
+	// settled holds the unsure values another source settles, and by
+	// what (see settle).
+	settled map[string]string
 	// err is the first lookup failure; the decision is abandoned.
 	err error
 
@@ -114,6 +118,10 @@ type judge struct {
 
 func (j *judge) decision() Decision {
 	d := Decision{Reasons: j.reasons, Review: j.review, Requests: j.requests, Rows: j.decisionRows}
+	for name, by := range j.settled {
+		d.Settled = append(d.Settled, Settled{Field: name, By: by})
+	}
+	sort.Slice(d.Settled, func(a, b int) bool { return d.Settled[a].Field < d.Settled[b].Field })
 	switch {
 	case j.fam != nil && j.fam.Kind == "batch" && j.rev != nil:
 		d.Outcome = j.batchOutcome()
@@ -136,7 +144,7 @@ func usable(v forms.Value) bool { return v.Sure || v.Source == forms.FromReviewe
 // as one the machine is unsure of.
 func (j *judge) get(name string) (string, bool) {
 	v, read := j.reading.Values[name]
-	if read && usable(v) {
+	if j.sure(name) {
 		return strings.TrimSpace(v.Text), true
 	}
 	msg := fmt.Sprintf("%s was not read with confidence (%.0f%%); check it against the image.", upper(j.label(name)), 100*v.Confidence)
@@ -157,19 +165,11 @@ const presenceSure = 0.95
 // text itself is unsure. Anything else goes to review through get.
 func (j *judge) filled(name string) (filled, ok bool) {
 	v, read := j.reading.Values[name]
-	if f := j.rev.Field(name); f != nil && f.Presence && read && !usable(v) && v.Present >= presenceSure {
+	if f := j.rev.Field(name); f != nil && f.Presence && read && !j.sure(name) && v.Present >= presenceSure {
 		return true, true
 	}
 	text, ok := j.get(name)
 	return text != "", ok
-}
-
-// confirmedBy reports whether a value the machine was unsure of is
-// nevertheless settled because it matches what another source holds (the
-// HR roster's name, a title from the allowed list) within OCR noise.
-func (j *judge) confirmedBy(name string, match func(string) bool) bool {
-	v, read := j.reading.Values[name]
-	return read && !usable(v) && strings.TrimSpace(v.Text) != "" && match(v.Text)
 }
 
 // byReviewer reports whether a reviewer set the field's value.
@@ -404,7 +404,7 @@ var batchColumns = []string{colLastName, colFirstName, colEmployee, colReason, c
 func (j *judge) decideRow(n int, loc Location, located bool) (rd RowDecision, req *Request, skip bool) {
 	rj := &judge{
 		ctx: j.ctx, env: j.env, cfg: j.cfg, today: j.today, reading: j.reading,
-		fam: j.fam, rev: j.rev, row: n, flagged: j.flagged, dates: j.dates,
+		fam: j.fam, rev: j.rev, row: n, flagged: j.flagged, dates: j.dates, settled: j.settled,
 	}
 	defer func() { j.err = rj.err }()
 	cell := func(col string) string { return forms.RowField(n, col) }
@@ -418,7 +418,7 @@ func (j *judge) decideRow(n int, loc Location, located bool) (rd RowDecision, re
 		if strings.TrimSpace(v.Text) != "" {
 			blank = false
 		}
-		if !usable(v) {
+		if !j.sure(cell(c)) {
 			allSure = false
 		}
 	}

@@ -616,9 +616,47 @@ var accessCases = []decideCase{
 	{
 		name: "unsure value of a field whose text is judged is reviewed however sure its ink",
 		form: func(reg *forms.Registry) form {
-			return mirror(reg).set("email", "maria.garcia").unsure("email").inked("email", 0.99)
+			return mirror(reg).set("email", "mgarcia7").unsure("email").inked("email", 0.99)
 		},
 		outcome: Review, review: []string{"email low_confidence"},
+	},
+	{
+		name: "an unsure e-mail made from the roster's name for the employee is settled",
+		form: func(reg *forms.Registry) form {
+			return mirror(reg).set("email", "maria.garcia").unsure("email")
+		},
+		outcome: Accept,
+		check:   func(t *testing.T, d Decision) { wantSettled(t, d, "email by name") },
+	},
+	{
+		name: "an unsure e-mail one letter off the name is reviewed",
+		form: func(reg *forms.Registry) form {
+			return mirror(reg).set("email", "maria.garcla").unsure("email")
+		},
+		outcome: Review, review: []string{"email low_confidence"},
+	},
+	{
+		name: "an unsure employee number the roster confirms by both names is settled",
+		form: func(reg *forms.Registry) form {
+			return mirror(reg).unsure("employee_number")
+		},
+		outcome: Accept,
+		check:   func(t *testing.T, d Decision) { wantSettled(t, d, "employee_number by hr_roster") },
+	},
+	{
+		name: "an unsure employee number whose names differ from the roster's is reviewed",
+		form: func(reg *forms.Registry) form {
+			return mirror(reg).unsure("employee_number").set("first_name", "Roberto")
+		},
+		outcome: Review, review: []string{"employee_number low_confidence"},
+	},
+	{
+		name: "an unsure location code the school name confirms is settled",
+		form: func(reg *forms.Registry) form {
+			return mirror(reg).unsure("location_code")
+		},
+		outcome: Accept,
+		check:   func(t *testing.T, d Decision) { wantSettled(t, d, "location_code by locations") },
 	},
 	{
 		name: "confident ink in the ITD block rejects though its text is unsure",
@@ -811,9 +849,9 @@ var batchCases = []decideCase{
 		name: "a rejected row and a row waiting for review: the batch waits",
 		form: func(reg *forms.Registry) form {
 			return batchForm(reg, rowGarcia, row("Smith", "John", "99999999", "Retired", "11/01/2026"), rowHakobyan).
-				unsure(forms.RowField(3, "reason"))
+				unsure(forms.RowField(3, "effective_date"))
 		},
-		outcome: Review, reasons: []Code{CodeEmployeeUnknown}, review: []string{"row03.reason low_confidence"},
+		outcome: Review, reasons: []Code{CodeEmployeeUnknown}, review: []string{"row03.effective_date low_confidence"},
 		check: func(t *testing.T, d Decision) {
 			wantRows(t, d, "1 accept", "2 reject", "3 review")
 			wantRequestRows(t, d, 1)
@@ -849,7 +887,34 @@ var batchCases = []decideCase{
 	{
 		name: "an unsure row waits for review; the good rows go ahead",
 		form: func(reg *forms.Registry) form {
-			return batchForm(reg, rowGarcia, rowHakobyan).unsure(forms.RowField(2, "employee_number"))
+			return batchForm(reg, rowGarcia, rowHakobyan).unsure(forms.RowField(2, "effective_date"))
+		},
+		outcome: Review, review: []string{"row02.effective_date low_confidence"},
+		check: func(t *testing.T, d Decision) {
+			wantRows(t, d, "1 accept", "2 review")
+			wantRequestRows(t, d, 1)
+		},
+	},
+	{
+		name: "a row's unsure number, names and reason the roster and the printed reasons confirm are settled",
+		form: func(reg *forms.Registry) form {
+			return batchForm(reg, rowGarcia, rowHakobyan).
+				unsure(forms.RowField(2, "employee_number")).unsure(forms.RowField(2, "last_name")).
+				set(forms.RowField(2, "reason"), "Retirod").unsure(forms.RowField(2, "reason"))
+		},
+		outcome: Accept,
+		check: func(t *testing.T, d Decision) {
+			wantRows(t, d, "1 accept", "2 accept")
+			wantRequestRows(t, d, 1, 2)
+			wantSettled(t, d, "row02.employee_number by hr_roster", "row02.last_name by hr_roster", "row02.reason by printed_reasons")
+		},
+	},
+	{
+		name: "a row's unsure number beside another employee's name waits for review",
+		form: func(reg *forms.Registry) form {
+			return batchForm(reg, rowGarcia, rowHakobyan).
+				set(forms.RowField(2, "last_name"), "Garcia").set(forms.RowField(2, "first_name"), "Maria").
+				unsure(forms.RowField(2, "employee_number"))
 		},
 		outcome: Review, review: []string{"row02.employee_number low_confidence"},
 		check: func(t *testing.T, d Decision) {
@@ -1091,6 +1156,18 @@ func wantRows(t *testing.T, d Decision, want ...string) {
 	}
 	if !slices.Equal(got, want) {
 		t.Errorf("rows = %q, want %q", got, want)
+	}
+}
+
+// wantSettled checks the fields other sources settled, as "field by source".
+func wantSettled(t *testing.T, d Decision, want ...string) {
+	t.Helper()
+	var got []string
+	for _, s := range d.Settled {
+		got = append(got, s.Field+" by "+s.By)
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("settled = %q, want %q", got, want)
 	}
 }
 

@@ -172,6 +172,9 @@ type Decision struct {
 	Review   []ReviewItem  `json:"review,omitempty"`
 	Requests []Request     `json:"requests,omitempty"`
 	Rows     []RowDecision `json:"rows,omitempty"`
+	// Settled lists the values the engine was unsure of that the rules
+	// took as read because another source agrees with them.
+	Settled []Settled `json:"settled,omitempty"`
 }
 
 // Env is what the rules consult.

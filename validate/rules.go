@@ -51,7 +51,7 @@ func (j *judge) ruleRequired(include func(*forms.Field) bool) {
 		if !include(f) || f.Group == "itd" || f.Kind == forms.KindSignature || (f.Kind == forms.KindMark && f.Group == "") {
 			continue
 		}
-		if v, read := j.reading.Values[f.Name]; read && !f.Presence && !usable(v) && strings.TrimSpace(v.Text) != "" {
+		if v, read := j.reading.Values[f.Name]; read && !f.Presence && !j.sure(f.Name) && strings.TrimSpace(v.Text) != "" {
 			continue // written but unsure: the rule that judges its text sends it to review, or settles it
 		}
 		filled, ok := j.filled(f.Name)
@@ -228,9 +228,6 @@ func (j *judge) ruleAdminTitle() {
 	if len(j.fam.AdminTitles) == 0 || name == "" || j.rev.Field(name) == nil {
 		return
 	}
-	if j.confirmedBy(name, func(s string) bool { return TitleAllowed(s, j.fam.AdminTitles) }) {
-		return // an unsure read of an allowed title is that title
-	}
 	text, ok := j.get(name)
 	if !ok || text == "" || TitleAllowed(text, j.fam.AdminTitles) {
 		return
@@ -388,9 +385,8 @@ func (j *judge) ruleEmployeeAt(numberField, firstField, lastField string, adding
 		}
 		return Employee{}, false
 	}
-	e, found, err := j.env.Roster.Employee(j.ctx, number)
-	if err != nil {
-		j.lookupFailed("employee", err)
+	e, found := j.employee(number)
+	if j.err != nil {
 		return Employee{}, false
 	}
 	if !found {
@@ -409,9 +405,6 @@ func (j *judge) ruleEmployeeAt(numberField, firstField, lastField string, adding
 		}
 	}
 	for _, c := range []struct{ field, want string }{{firstField, e.FirstName}, {lastField, e.LastName}} {
-		if j.confirmedBy(c.field, func(s string) bool { return NamesMatch(s, c.want) }) {
-			continue // the roster settles a name the engine was unsure of
-		}
 		text, ok := j.get(c.field)
 		if !ok || text == "" || j.byReviewer(c.field) || NamesMatch(text, c.want) {
 			continue
@@ -478,7 +471,7 @@ func (j *judge) ruleRemovalReason(name string) (string, bool) {
 func (j *judge) ruleSameLocation(e Employee, numberField string) {
 	v := j.reading.Values["location_code"]
 	code := strings.Join(strings.Fields(v.Text), "")
-	if !usable(v) || code == "" || code == e.LocationCode {
+	if !j.sure("location_code") || code == "" || code == e.LocationCode {
 		return
 	}
 	j.reject(CodeEmployeeLocation, numberField,

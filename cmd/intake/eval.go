@@ -23,6 +23,7 @@ func runEval(ctx context.Context, args []string, stdout io.Writer) error {
 	locPath := fs.String("locations", "testdata/locations.csv", "locations CSV")
 	workers := fs.Int("workers", runtime.NumCPU(), "Tesseract clients (pages read at once)")
 	mistakes := fs.Int("mistakes", 0, "also list this many values read wrong")
+	doubts := fs.Int("doubts", 0, "with --json, also list this many values read right but not sure")
 	dirs, err := parseArgs(fs, args)
 	if err != nil {
 		return err
@@ -50,6 +51,9 @@ func runEval(ctx context.Context, args []string, stdout io.Writer) error {
 	if *asJSON {
 		if *mistakes >= 0 && len(rep.Mistakes) > *mistakes {
 			rep.Mistakes = rep.Mistakes[:*mistakes]
+		}
+		if len(rep.Doubts) > *doubts {
+			rep.Doubts = rep.Doubts[:*doubts]
 		}
 		enc := json.NewEncoder(stdout)
 		enc.SetIndent("", "  ")

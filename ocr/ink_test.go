@@ -1,0 +1,66 @@
+package ocr
+
+import (
+	"image"
+	"testing"
+)
+
+// inkRegion returns a region at fieldDPI, 60 x 20 points, with black
+// rectangles (in points) drawn on white paper.
+func inkRegion(rects ...[4]float64) region {
+	px := fieldDPI / 72
+	img := image.NewGray(image.Rect(0, 0, int(60*px), int(20*px)))
+	for i := range img.Pix {
+		img.Pix[i] = 255
+	}
+	for _, r := range rects {
+		for y := int(r[1] * px); y < int((r[1]+r[3])*px); y++ {
+			for x := int(r[0] * px); x < int((r[0]+r[2])*px); x++ {
+				img.Pix[y*img.Stride+x] = 0
+			}
+		}
+	}
+	return region{img: img, near: make([]bool, len(img.Pix)), px: px, box: boxF{0, 0, 60, 20}}
+}
+
+func TestWithoutStrays(t *testing.T) {
+	letter := func(x float64) [4]float64 { return [4]float64{x, 6, 3, 7} }
+	dot := func(x, y float64) [4]float64 { return [4]float64{x, y, 1, 1} }
+	tests := []struct {
+		name     string
+		rects    [][4]float64
+		anywhere bool
+		want     int // blobs kept
+	}{
+		{"a speck after the writing goes", [][4]float64{letter(5), letter(10), dot(25, 12)}, false, 2},
+		{"a speck before the writing goes", [][4]float64{dot(1, 2), letter(10), letter(15)}, false, 2},
+		{"a dot between words of text stays", [][4]float64{letter(5), dot(12, 12), letter(17)}, false, 3},
+		{"a lone speck between digits goes", [][4]float64{letter(5), dot(12, 12), letter(17)}, true, 2},
+		{"a dot touching a letter stays", [][4]float64{letter(5), dot(8.5, 12)}, true, 2},
+		{"a larger piece apart from the rest stays", [][4]float64{letter(5), {30, 8, 3, 3}}, true, 2},
+		{"a lone dot is left to the speck rule", [][4]float64{dot(20, 10)}, true, 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := inkRegion(tt.rects...)
+			k := findInk(r, 128, minBlob)
+			got := k.withoutStrays(r, tt.anywhere)
+			if len(got.blobs) != tt.want {
+				t.Fatalf("kept %d of %d pieces, want %d", len(got.blobs), len(k.blobs), tt.want)
+			}
+			dropped := len(k.blobs) - len(got.blobs)
+			if got.specks != k.specks+dropped {
+				t.Errorf("specks = %d, want %d", got.specks, k.specks+dropped)
+			}
+			inked := 0
+			for _, m := range got.mask {
+				if m {
+					inked++
+				}
+			}
+			if inked != got.area {
+				t.Errorf("mask holds %d pixels, area says %d", inked, got.area)
+			}
+		})
+	}
+}

@@ -1,0 +1,193 @@
+package validate
+
+import (
+	"strings"
+
+	"github.com/lausd/misis-intake/forms"
+)
+
+// The engine's confidence is one kind of evidence that a value was read
+// right; a second source that agrees with the value is another. Before the
+// rules run, a value the engine was unsure of is settled, and then judged
+// like a sure one, when a source independent of its ink agrees with it:
+//
+//   - an employee number that is on the HR roster, when the first and last
+//     names read beside it both match the roster's names for it: a misread
+//     number that lands on another employee of the same name is beyond
+//     chance;
+//   - a name beside a sure or settled employee number, when it matches the
+//     roster's spelling within OCR noise;
+//   - a location code on the district's list, when the school/office name
+//     read beside it matches the location's name, or when the HR roster
+//     places the form's (sure or settled) employee there;
+//   - an e-mail name that is exactly one the district makes from the
+//     person's name (first.last, flast, firstl, ...): the roster's name for
+//     the user, the name written beside it for the administrator and the
+//     person to notify;
+//   - a signer's title that is one of the allowed titles, and a batch
+//     row's reason that is one of the printed reasons.
+//
+// Every settled field is listed in Decision.Settled with what settled it,
+// so the record shows why no person looked at it.
+
+// Sources that settle a value.
+const (
+	ByRoster    = "hr_roster"       // the HR roster's record for the employee
+	ByLocations = "locations"       // the district's list of locations
+	ByName      = "name"            // the person's name, written on the form
+	ByTitles    = "allowed_titles"  // the titles allowed to sign the form
+	ByReasons   = "printed_reasons" // the removal reasons printed on the form
+)
+
+// Settled is one value the engine was unsure of that the rules took as
+// read because another source agrees with it.
+type Settled struct {
+	Field string `json:"field"`
+	By    string `json:"by"`
+}
+
+// settle finds the values that other sources settle; see above.
+func (j *judge) settle() {
+	j.settled = map[string]string{}
+	if f := j.fam.AdminTitleField; f != "" && len(j.fam.AdminTitles) > 0 {
+		j.settleIf(f, ByTitles, func(s string) bool { return TitleAllowed(s, j.fam.AdminTitles) })
+	}
+	switch j.fam.Kind {
+	case "access":
+		e, found := j.settleEmployee("employee_number", "first_name", "last_name")
+		j.settleLocation(e, found && j.fam.ID != mirrorFamily)
+		if found {
+			j.settleEmail("email", e.FirstName+" "+e.LastName)
+		} else if j.sure("first_name") && j.sure("last_name") {
+			j.settleEmail("email", j.reading.Values["first_name"].Text+" "+j.reading.Values["last_name"].Text)
+		}
+		for _, pair := range [][2]string{{"admin_email", "admin_name"}, {"notify_email", "notify_name"}} {
+			if v, ok := j.reading.Values[pair[1]]; ok && (usable(v) || v.Confidence >= writtenNameFloor) {
+				j.settleEmail(pair[0], v.Text)
+			}
+		}
+	case "batch":
+		j.settleLocation(Employee{}, false)
+		for _, n := range j.rowNumbers() {
+			j.settleEmployee(forms.RowField(n, colEmployee), forms.RowField(n, colFirstName), forms.RowField(n, colLastName))
+			j.settleIf(forms.RowField(n, colReason), ByReasons, func(s string) bool { _, ok := MatchRemovalReason(s); return ok })
+		}
+	}
+}
+
+// writtenNameFloor is the least confidence a name written beside an e-mail
+// needs to settle the e-mail: two reads that agree exactly, neither of
+// them a guess.
+const writtenNameFloor = 0.5
+
+// sure reports whether a field's value may be judged as read: the engine
+// was sure of it, a reviewer set it, or another source settled it.
+func (j *judge) sure(name string) bool {
+	v, read := j.reading.Values[name]
+	return read && (usable(v) || j.settled[name] != "")
+}
+
+// settleIf settles an unsure, non-blank value that match accepts.
+func (j *judge) settleIf(name, by string, match func(string) bool) {
+	v, read := j.reading.Values[name]
+	if read && !j.sure(name) && strings.TrimSpace(v.Text) != "" && match(v.Text) {
+		j.settled[name] = by
+	}
+}
+
+// settleEmployee settles an employee number and the names beside it from
+// the HR roster, and returns the roster's employee when the number is
+// sure or settled.
+func (j *judge) settleEmployee(numberField, firstField, lastField string) (Employee, bool) {
+	v, read := j.reading.Values[numberField]
+	number := strings.Join(strings.Fields(v.Text), "")
+	if !read || !isDigits(number, employeeNumberLen) {
+		return Employee{}, false
+	}
+	e, found := j.employee(number)
+	if !found {
+		return Employee{}, false
+	}
+	if !j.sure(numberField) {
+		first, last := j.reading.Values[firstField].Text, j.reading.Values[lastField].Text
+		if strings.TrimSpace(first) == "" || strings.TrimSpace(last) == "" ||
+			!NamesMatch(first, e.FirstName) || !NamesMatch(last, e.LastName) {
+			return Employee{}, false
+		}
+		j.settled[numberField] = ByRoster
+	}
+	j.settleIf(firstField, ByRoster, func(s string) bool { return NamesMatch(s, e.FirstName) })
+	j.settleIf(lastField, ByRoster, func(s string) bool { return NamesMatch(s, e.LastName) })
+	return e, true
+}
+
+// employee looks an employee number up on the roster; a failed lookup
+// abandons the decision (j.err).
+func (j *judge) employee(number string) (Employee, bool) {
+	e, found, err := j.env.Roster.Employee(j.ctx, number)
+	if err != nil {
+		j.lookupFailed("employee", err)
+		return Employee{}, false
+	}
+	return e, found
+}
+
+// settleLocation settles the location code from the list of locations and
+// the school/office name, or from where the roster places the employee e
+// (when byEmployee).
+func (j *judge) settleLocation(e Employee, byEmployee bool) {
+	const name = "location_code"
+	v, read := j.reading.Values[name]
+	code := strings.Join(strings.Fields(v.Text), "")
+	if !read || code == "" || j.sure(name) {
+		return
+	}
+	if byEmployee && code == e.LocationCode {
+		j.settled[name] = ByRoster
+		return
+	}
+	l, found, err := j.env.Locations.Location(j.ctx, code)
+	if err != nil {
+		j.lookupFailed("location", err)
+		return
+	}
+	if school := j.reading.Values["school_name"].Text; found && strings.TrimSpace(school) != "" && NamesMatch(school, l.Name) {
+		j.settled[name] = ByLocations
+	}
+}
+
+// settleEmail settles an e-mail name made from the person's full name.
+func (j *judge) settleEmail(field, fullName string) {
+	words := strings.Fields(foldWords(fullName))
+	if len(words) < 2 {
+		return
+	}
+	first, last := words[0], words[len(words)-1]
+	j.settleIf(field, ByName, func(s string) bool { return EmailFromName(s, first, last) })
+}
+
+// EmailFromName reports whether local, the part of an e-mail address
+// before the @, is exactly one made from a first and last name in a way
+// the district's addresses are: first.last, first_last, firstlast, flast,
+// f.last or firstl, ignoring case, accents and anything in the names that
+// is not a letter.
+func EmailFromName(local, first, last string) bool {
+	f, l := foldName(first), foldName(last)
+	local = strings.ToLower(strings.TrimSpace(local))
+	if at := strings.LastIndex(local, "@"); at >= 0 {
+		if local[at+1:] != districtDomain {
+			return false
+		}
+		local = local[:at]
+	}
+	if f == "" || l == "" || local == "" {
+		return false
+	}
+	fi, li := string([]rune(f)[:1]), string([]rune(l)[:1])
+	for _, made := range []string{f + "." + l, f + "_" + l, f + l, fi + l, fi + "." + l, f + li} {
+		if local == made {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,34 @@
+package validate
+
+import "testing"
+
+func TestEmailFromName(t *testing.T) {
+	tests := []struct {
+		local, first, last string
+		want               bool
+	}{
+		{"maria.garcia", "Maria", "Garcia", true},
+		{"Maria.Garcia", "maria", "GARCIA", true},
+		{"mgarcia", "Maria", "Garcia", true},
+		{"m.garcia", "Maria", "Garcia", true},
+		{"mariag", "Maria", "Garcia", true},
+		{"mariagarcia", "Maria", "Garcia", true},
+		{"maria_garcia", "Maria", "Garcia", true},
+		{"maria.garcia@lausd.net", "Maria", "Garcia", true},
+		{"sobrien", "Sean", "O'Brien", true},
+		{"jose.nunez", "José", "Núñez", true},
+		{"ana.garcialopez", "Ana", "Garcia-Lopez", true},
+		{"maria.garcia@gmail.com", "Maria", "Garcia", false},
+		{"maria.garcla", "Maria", "Garcia", false}, // one letter off is not the same read
+		{"mgarcia7", "Maria", "Garcia", false},
+		{"garcia.maria", "Maria", "Garcia", false},
+		{"rgarcia", "Maria", "Garcia", false},
+		{"", "Maria", "Garcia", false},
+		{"m", "M", "", false},
+	}
+	for _, tt := range tests {
+		if got := EmailFromName(tt.local, tt.first, tt.last); got != tt.want {
+			t.Errorf("EmailFromName(%q, %q, %q) = %v, want %v", tt.local, tt.first, tt.last, got, tt.want)
+		}
+	}
+}
