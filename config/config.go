@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/BurntSushi/toml"
+
+	"github.com/lausd/misis-intake/quality"
 )
 
 // Config is a parsed configuration file. The zero Config (no file) leaves
@@ -39,6 +41,9 @@ type Work struct {
 	HelpdeskEmail string   `toml:"helpdesk-email"` // where unaddressable notices go
 	FaxGateways   string   `toml:"fax-gateways"`   // comma-separated senders relaying for others
 	FormsURL      string   `toml:"forms-url"`      // where the forms are posted
+	// Quality checks (package quality).
+	HighRiskFields string  `toml:"high-risk-fields"` // double-keyed fields; default employee_number@removal,row*.employee_number
+	QASampleRate   float64 `toml:"qa-sample-rate"`   // share of untouched accepted forms keyed for QA; default 0.02
 }
 
 // Serve configures `intake serve`.
@@ -48,6 +53,9 @@ type Serve struct {
 	SecureCookies bool     `toml:"secure-cookies"` // default false
 	SessionIdle   Duration `toml:"session-idle"`   // default 30m
 	Claim         Duration `toml:"claim"`          // default 15m
+	// QAErrorLimit is the error rate of auto-accepted values above which
+	// the QA alert is raised; default 0.005.
+	QAErrorLimit float64 `toml:"qa-error-limit"`
 }
 
 // Duration is a time.Duration written as "30s", "15m" or "1h30m".
@@ -186,6 +194,15 @@ func (c *Config) check() []string {
 	if u, err := url.Parse(c.Work.FormsURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		bad("work.forms-url", "%q: want an http:// or https:// address", c.Work.FormsURL)
 	}
+	if _, err := quality.ParseRules(c.Work.HighRiskFields); err != nil {
+		bad("work.high-risk-fields", "%v", err)
+	}
+	if c.Work.QASampleRate < 0 || c.Work.QASampleRate > 1 {
+		bad("work.qa-sample-rate", "%v: want a share from 0 to 1, e.g. 0.02", c.Work.QASampleRate)
+	}
+	if c.Serve.QAErrorLimit <= 0 || c.Serve.QAErrorLimit >= 1 {
+		bad("serve.qa-error-limit", "%v: want a share between 0 and 1, e.g. 0.005", c.Serve.QAErrorLimit)
+	}
 	if err := checkAddr(c.Serve.Addr, false); err != nil {
 		bad("serve.addr", "%v", err)
 	}
@@ -251,8 +268,8 @@ func (c *Config) Set(key string) bool { return c != nil && c.keys[key] }
 
 // bindings are the command flags each section's keys set.
 var bindings = map[string][]string{
-	"work":  {"workers", "max-attempts", "stop-timeout", "metrics-addr", "smtp-from", "helpdesk-email", "fax-gateways", "forms-url"},
-	"serve": {"addr", "api-addr", "secure-cookies", "session-idle", "claim"},
+	"work":  {"workers", "max-attempts", "stop-timeout", "metrics-addr", "smtp-from", "helpdesk-email", "fax-gateways", "forms-url", "high-risk-fields", "qa-sample-rate"},
+	"serve": {"addr", "api-addr", "secure-cookies", "session-idle", "claim", "qa-error-limit"},
 }
 
 // Flags returns the flags the file sets for command, as command-line
@@ -304,6 +321,12 @@ func (c *Config) value(section, name string) string {
 		return c.Work.FaxGateways
 	case "work.forms-url":
 		return c.Work.FormsURL
+	case "work.high-risk-fields":
+		return c.Work.HighRiskFields
+	case "work.qa-sample-rate":
+		return fmt.Sprint(c.Work.QASampleRate)
+	case "serve.qa-error-limit":
+		return fmt.Sprint(c.Serve.QAErrorLimit)
 	case "serve.addr":
 		return c.Serve.Addr
 	case "serve.api-addr":

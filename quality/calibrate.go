@@ -75,7 +75,10 @@ const (
 
 // Calibrate proposes, for every kind in current or in the samples, the
 // least threshold at which the share of wrong values among those at or
-// above it is at most MaxError, accepting at least MinAccepted samples. It
+// above it is at most MaxError, accepting at least MinAccepted samples; a
+// threshold below the current one must also keep errors within MaxError
+// among the values it newly accepts (between it and the current one), so
+// that many good values above do not hide a bad band below. It
 // says, for the current and the proposed threshold, the straight-through
 // share and the error rate among accepted values. Kinds are in Kinds
 // order.
@@ -104,7 +107,16 @@ func Calibrate(samples []Sample, current Thresholds, opt CalibrateOptions) []Pro
 		p.Proposed, p.Kept = p.Current, KeptFewSamples
 		if len(ss) >= opt.MinAccepted {
 			p.Kept = KeptNoneSafe
-			var acc, wrong float64
+			cur := current.For(k)
+			var acc, wrong, accCur, wrongCur float64 // weighted, at or above the candidate and the current threshold
+			for _, s := range ss {
+				if s.Confidence >= cur {
+					accCur += s.weight()
+					if !s.Right {
+						wrongCur += s.weight()
+					}
+				}
+			}
 			n := 0
 			for i, s := range ss {
 				n++
@@ -115,7 +127,10 @@ func Calibrate(samples []Sample, current Thresholds, opt CalibrateOptions) []Pro
 				if i+1 < len(ss) && ss[i+1].Confidence == s.Confidence {
 					continue // a threshold takes every value of its confidence
 				}
-				if n >= opt.MinAccepted && wrong/acc <= opt.MaxError {
+				// Lowering the threshold must not take in a band of values
+				// worse than the limit, however good those above it are.
+				bandOK := s.Confidence >= cur || (wrong-wrongCur) <= opt.MaxError*(acc-accCur)
+				if n >= opt.MinAccepted && wrong/acc <= opt.MaxError && bandOK {
 					p.Proposed, p.Kept = effect(ss, s.Confidence), ""
 				}
 			}

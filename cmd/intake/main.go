@@ -41,6 +41,7 @@ var commands = map[string]command{
 	"users":     {"add or list the accounts of the review web UI (users add NAME --role ROLE)", runUsers},
 	"export":    {"print every message and what became of it, as JSON", runExport},
 	"outbox":    {"list the notices to send and sent, or queue parked ones again (outbox list|requeue)", runOutbox},
+	"calibrate": {"propose per-kind auto-accept thresholds from reviewers' outcomes (and --corpus DIR); --apply makes them current", runCalibrate},
 	"config":    {"check a configuration file (config check FILE)", runConfig},
 	"purge":     {"purge the originals of messages finished longer ago than --older-than (e.g. 30d), keeping decisions and the audit log", runPurge},
 

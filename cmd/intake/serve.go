@@ -28,6 +28,7 @@ func runServeUI(ctx context.Context, args []string, stdout io.Writer) error {
 	secure := fs.Bool("secure-cookies", false, "mark the session cookie Secure (set when the UI is reached over HTTPS)")
 	idle := fs.Duration("session-idle", review.DefaultSessionIdle, "end a session unused for this long")
 	claim := fs.Duration("claim", review.DefaultClaimTTL, "how long opening a form keeps it for one reviewer")
+	qaLimit := fs.Float64("qa-error-limit", review.DefaultQAErrorLimit, "error rate of auto-accepted values (QA keying) above which the alert is raised")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -47,7 +48,7 @@ func runServeUI(ctx context.Context, args []string, stdout io.Writer) error {
 	}
 	ui, err := review.New(review.Config{
 		Store: st, Retry: runner.Retry, Logger: logger,
-		SecureCookies: *secure, SessionIdle: *idle, ClaimTTL: *claim,
+		SecureCookies: *secure, SessionIdle: *idle, ClaimTTL: *claim, QAErrorLimit: *qaLimit,
 	})
 	if err != nil {
 		return err

@@ -18,6 +18,7 @@ import (
 	"github.com/lausd/misis-intake/mail"
 	"github.com/lausd/misis-intake/ocr"
 	"github.com/lausd/misis-intake/pipeline"
+	"github.com/lausd/misis-intake/quality"
 	"github.com/lausd/misis-intake/sandbox"
 	"github.com/lausd/misis-intake/store"
 	"github.com/lausd/misis-intake/validate"
@@ -40,21 +41,30 @@ func runWork(ctx context.Context, args []string, stdout io.Writer) error {
 	var lim sandbox.Limits
 	lim.RegisterFlags(fs)
 	inProcess := fs.Bool("in-process", false, "read attachments in this process instead of in limited child processes (not isolated: a hostile document can stop the worker)")
+	highRisk := fs.String("high-risk-fields", "", "fields keyed blind by two reviewers when a form is sent to review on them: FIELD or FIELD@removal, comma-separated (default employee_number@removal,row*.employee_number; none: none)")
+	qaRate := fs.Float64("qa-sample-rate", quality.DefaultSampleRate, "share of the forms accepted with no person keyed again blind for QA (keyed by $INTAKE_QA_SEED)")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	rules, err := quality.ParseRules(*highRisk)
+	if err != nil {
+		return fmt.Errorf("work: --high-risk-fields: %w", err)
+	}
+	if *qaRate < 0 || *qaRate > 1 {
+		return fmt.Errorf("work: --qa-sample-rate %v: want a share from 0 to 1", *qaRate)
 	}
 	notices, err := nf.notices()
 	if err != nil {
 		return fmt.Errorf("work: %w", err)
 	}
-	rules := validate.Config{}
+	ruleCfg := validate.Config{}
 	if *asOf != "" {
 		day, err := time.ParseInLocation("2006-01-02", *asOf, time.UTC)
 		if err != nil {
 			return fmt.Errorf("work: --as-of: %w", err)
 		}
 		noon := day.Add(20 * time.Hour) // midday in Los Angeles
-		rules.Now = func() time.Time { return noon }
+		ruleCfg.Now = func() time.Time { return noon }
 	}
 	log := commandLogger(*verbose) // --log-format, --log-level; -v: at least info
 	sender, err := sf.sender(log)
@@ -79,6 +89,14 @@ func runWork(ctx context.Context, args []string, stdout io.Writer) error {
 	if err := serveOps(ctx, *metricsAddr, st, log); err != nil {
 		return err
 	}
+	// The thresholds in force when the worker starts decide which values
+	// are Sure (intake calibrate --apply adds a version).
+	thr, err := st.EnsureThresholds(ctx, "engine", thresholdsOf(ocr.DefaultThresholds))
+	if err != nil {
+		return err
+	}
+	log.Info("thresholds in force", "version", thr.Version, "thresholds", thr.Thresholds.String())
+	policy := quality.Policy{Version: thr.Version, Thresholds: thr.Thresholds, HighRisk: rules, SampleRate: *qaRate, Seed: os.Getenv("INTAKE_QA_SEED")}
 	reg, err := forms.Load()
 	if err != nil {
 		return err
@@ -89,7 +107,7 @@ func runWork(ctx context.Context, args []string, stdout io.Writer) error {
 	var reader pipeline.Reader
 	var attachments work.AttachmentReader
 	if *inProcess {
-		eng, err := ocr.New(ocr.Config{Registry: reg, Workers: *workers})
+		eng, err := ocr.New(ocr.Config{Registry: reg, Workers: *workers, Thresholds: ocrThresholds(thr.Thresholds)})
 		if err != nil {
 			return err
 		}
@@ -108,7 +126,7 @@ func runWork(ctx context.Context, args []string, stdout io.Writer) error {
 	// lock keeps a second one out too).
 	hook := &pollHook{log: log}
 	cfg := work.Config{
-		Store: st, Reader: reader, Attachments: attachments, Registry: reg, Rules: rules, Workers: *workers,
+		Store: st, Reader: reader, Attachments: attachments, Registry: reg, Rules: ruleCfg, Quality: policy, Workers: *workers,
 		MaxAttempts: *attempts, StopTimeout: *stopTimeout, Logger: log,
 		MailLimits: lim.Mail(), RasterLimits: lim.Raster(),
 	}
