@@ -30,6 +30,9 @@
 //	/audit             the audit log, by form, person and date (reviewer, admin)
 //	/search            every form and request of a person (reviewer, admin)
 //	/outbox            the e-mails queued to schools (reviewer, admin)
+//	/keying            blind keying: high-risk fields keyed by two reviewers, what they
+//	                   disagree on settled by a supervisor, QA samples of auto-accepted forms
+//	                   (reviewer, supervisor, admin; see package quality and keying.go)
 //
 // Opening a form claims it for Config.ClaimTTL, renewed while the reviewer
 // works; a second reviewer sees who holds it and cannot change it.
