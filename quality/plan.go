@@ -41,12 +41,24 @@ type Plan struct {
 	// many forms the sample stands for (1/SampleRate).
 	QA     []Key
 	Weight float64
+	// Sure is, when a threshold set is in force, whether each engine value
+	// is Sure under it (see Apply), to be stored with the fields so that
+	// the review and later rounds judge by the same set.
+	Sure map[string]bool
 }
 
 // Plan says what people must key for the engine's decision d on the form
 // read as rd.
 func (p Policy) Plan(reg *forms.Registry, formID int64, rd *forms.Reading, d validate.Decision) Plan {
 	out := Plan{Version: p.Version}
+	if len(p.Thresholds) > 0 {
+		out.Sure = map[string]bool{}
+		for name, v := range rd.Values {
+			if v.Source == "" || v.Source == forms.FromEngine {
+				out.Sure[name] = v.Sure
+			}
+		}
+	}
 	rev := reg.Revision(rd.Family, rd.Revision)
 	if rev == nil {
 		return out // unidentified: a reviewer identifies it first

@@ -42,13 +42,25 @@ type engineRead struct {
 }
 
 // SaveQuality records, with the engine's decision (in its transaction),
-// the threshold set that made it and what the plan asks of people: two
+// the threshold set that made it, which values are Sure under it, and
+// what the plan asks of people: two
 // blind keying tasks of the high-risk fields the form is sent to review
 // on, and a QA keying task of a sampled form accepted with no person.
 func SaveQuality(ctx context.Context, tx pgx.Tx, formID, decisionID int64, p quality.Plan) error {
 	if p.Version > 0 {
 		if _, err := tx.Exec(ctx, `UPDATE decisions SET threshold_version = $2 WHERE id = $1`, decisionID, p.Version); err != nil {
 			return fmt.Errorf("store: record threshold version: %w", err)
+		}
+	}
+	if len(p.Sure) > 0 {
+		names := make([]string, 0, len(p.Sure))
+		sure := make([]bool, 0, len(p.Sure))
+		for n, v := range p.Sure {
+			names, sure = append(names, n), append(sure, v)
+		}
+		if _, err := tx.Exec(ctx, `UPDATE fields f SET sure = u.sure FROM unnest($2::text[], $3::boolean[]) AS u(name, sure)
+			WHERE f.form_id = $1 AND f.name = u.name AND f.source = 'engine' AND f.sure <> u.sure`, formID, names, sure); err != nil {
+			return fmt.Errorf("store: record sure values of form %d: %w", formID, err)
 		}
 	}
 	if len(p.Double) > 0 {

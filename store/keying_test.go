@@ -166,6 +166,43 @@ func TestDoubleKeying(t *testing.T) {
 	}
 }
 
+// TestSaveQualitySure: the Sure of every engine value under the set in
+// force is stored with the decision; reviewers' values are left alone.
+func TestSaveQualitySure(t *testing.T) {
+	ctx := context.Background()
+	s := open(t)
+	// Text at 0.99 is not sure under a threshold of 0.995.
+	policy := quality.Policy{Version: 0, Thresholds: quality.Thresholds{forms.KindText: 0.995, forms.KindDigits: 0.5}}
+	form := keyForm(t, s, policy)
+	f, err := s.Form(ctx, form)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// keyForm decides the reading as read, so the plan carries the engine's
+	// Sure; Apply is what makes them follow the set.
+	if !f.Reading.Values["school_name"].Sure {
+		t.Fatalf("school_name stored unsure before any set applied")
+	}
+	rd := f.Reading
+	quality.Apply(policy.Thresholds, forms.MustLoad(), &rd)
+	plan := policy.Plan(forms.MustLoad(), form, &rd, validate.Decision{Outcome: validate.Review})
+	dec, err := s.LatestDecision(ctx, form)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.InTx(ctx, func(tx pgx.Tx) error { return store.SaveQuality(ctx, tx, form, dec.ID, plan) }); err != nil {
+		t.Fatal(err)
+	}
+	if f, err = s.Form(ctx, form); err != nil {
+		t.Fatal(err)
+	}
+	for name, want := range map[string]bool{"school_name": false, "row01.employee_number": true, "row02.employee_number": true} {
+		if got := f.Reading.Values[name].Sure; got != want {
+			t.Errorf("%s stored Sure %v, want %v", name, got, want)
+		}
+	}
+}
+
 // TestThresholdSets: the first set is recorded once, a new one replaces
 // it as current, and decisions record the set in force.
 func TestThresholdSets(t *testing.T) {
