@@ -367,8 +367,15 @@ func (s *Store) SubmitKeying(ctx context.Context, k Keying) (KeyingResult, error
 			version     *int
 			weight      float64
 		}
+		// Lock every task keying the same fields, in one order, so that two
+		// keys of one form at once are taken one after the other.
+		if _, err := tx.Exec(ctx, `SELECT o.id FROM keying_tasks t JOIN keying_tasks o ON o.form_id = t.form_id AND o.round = t.round
+			AND (o.id = t.id OR (o.purpose IN ('double', 'supervisor') AND t.purpose IN ('double', 'supervisor')))
+			WHERE t.id = $1 ORDER BY o.id FOR UPDATE OF o`, k.TaskID); err != nil {
+			return fmt.Errorf("store: keying task %d: %w", k.TaskID, err)
+		}
 		err := tx.QueryRow(ctx, `SELECT form_id, purpose, slot, round, fields, kinds, engine, status, threshold_version, weight
-			FROM keying_tasks WHERE id = $1 FOR UPDATE`, k.TaskID).
+			FROM keying_tasks WHERE id = $1`, k.TaskID).
 			Scan(&t.formID, &t.purpose, &t.slot, &t.round, &t.names, &t.kinds, &t.engine, &t.status, &t.version, &t.weight)
 		if errors.Is(err, pgx.ErrNoRows) {
 			return fmt.Errorf("keying task %d: %w", k.TaskID, ErrNotFound)
@@ -397,13 +404,12 @@ func (s *Store) SubmitKeying(ctx context.Context, k Keying) (KeyingResult, error
 			version = *t.version
 		}
 
-		// The other keyers of the same fields, locked so that two people
-		// keying both slots at once are seen by the second.
+		// The other keyers of the same fields (locked above).
 		others := map[int]string{}
 		otherTask := map[int]int64{}
 		if t.purpose != KeyingQA {
 			rows, err := tx.Query(ctx, `SELECT id, slot, keyed_by FROM keying_tasks
-				WHERE form_id = $1 AND round = $2 AND purpose IN ('double', 'supervisor') AND id <> $3 FOR UPDATE`,
+				WHERE form_id = $1 AND round = $2 AND purpose IN ('double', 'supervisor') AND id <> $3`,
 				t.formID, t.round, k.TaskID)
 			if err != nil {
 				return fmt.Errorf("store: keying task %d: %w", k.TaskID, err)

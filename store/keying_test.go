@@ -3,6 +3,8 @@ package store_test
 import (
 	"context"
 	"errors"
+	"fmt"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -13,6 +15,8 @@ import (
 	"github.com/lausd/misis-intake/store"
 	"github.com/lausd/misis-intake/validate"
 )
+
+var keyForms atomic.Int64
 
 // keyForm stores a read batch form with two row employee numbers sent to
 // review, decided with the plan made by policy, and returns its ID.
@@ -32,11 +36,12 @@ func keyForm(t *testing.T, s *store.Store, policy quality.Policy) int64 {
 	}}
 	var formID int64
 	err := s.InTx(ctx, func(tx pgx.Tx) error {
-		ins, err := store.InsertMessage(ctx, tx, store.NewMessage{Raw: []byte("Subject: x\r\n\r\nx")})
+		n := keyForms.Add(1) // each form its own message and document
+		ins, err := store.InsertMessage(ctx, tx, store.NewMessage{Raw: fmt.Appendf(nil, "Subject: %d\r\n\r\nx", n)})
 		if err != nil {
 			return err
 		}
-		split, err := store.SaveSplit(ctx, tx, ins.ID, []store.NewAttachment{{Filename: "a.pdf", Type: "pdf", Data: []byte("%PDF-1.4 x")}})
+		split, err := store.SaveSplit(ctx, tx, ins.ID, []store.NewAttachment{{Filename: "a.pdf", Type: "pdf", Data: fmt.Appendf(nil, "%%PDF-1.4 %d", n)}})
 		if err != nil {
 			return err
 		}
@@ -234,5 +239,34 @@ func TestThresholdSets(t *testing.T) {
 	var version int
 	if err := s.Pool().QueryRow(ctx, `SELECT threshold_version FROM decisions WHERE form_id = $1`, form).Scan(&version); err != nil || version != 2 {
 		t.Errorf("decision's threshold version: %d %v, want 2", version, err)
+	}
+}
+
+// TestDoubleKeyingConcurrent: two people keying the two slots at the same
+// moment are taken one after the other: both keys are saved and compared
+// once, whoever commits second.
+func TestDoubleKeyingConcurrent(t *testing.T) {
+	ctx := context.Background()
+	s := open(t)
+	for round := 0; round < 5; round++ {
+		form := keyForm(t, s, quality.Policy{HighRisk: quality.DefaultHighRisk})
+		tasks := tasksOf(t, s, form, store.KeyingDouble)
+		vals := map[string]string{"row01.employee_number": "1", "row02.employee_number": "2"}
+		errs := make(chan error, 2)
+		for i, who := range []string{"ann", "bob"} {
+			go func() {
+				_, err := s.SubmitKeying(ctx, store.Keying{TaskID: tasks[i].ID, By: who, Now: time.Now(), Values: vals})
+				errs <- err
+			}()
+		}
+		for i := 0; i < 2; i++ {
+			if err := <-errs; err != nil {
+				t.Fatalf("round %d: %v", round, err)
+			}
+		}
+		keyed, err := s.KeyedFields(ctx, form)
+		if err != nil || keyed["row01.employee_number"].Pending || keyed["row02.employee_number"].Pending {
+			t.Fatalf("round %d: keyed fields %+v %v; want both settled", round, keyed, err)
+		}
 	}
 }
