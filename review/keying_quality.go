@@ -34,8 +34,9 @@ var (
 		Name: "intake_qa_alert",
 		Help: "1 while the upper bound of a field kind's QA error rate of auto-accepted values is above the configured limit (and some error was found), by kind and window.",
 	}, []string{"kind", "window"})
-	registerQA sync.Once
 )
+
+func init() { metrics.Registry.MustRegister(qaErrorUpper, qaAlert) }
 
 // qualityState remembers which QA alerts are raised, so that each is
 // logged once when it rises and once when it clears.
@@ -80,7 +81,6 @@ func (v qualityView) LimitText() string { return pct2(v.Limit) }
 // the limit and at least one error was found: with none, a high upper
 // bound only says too few values were sampled yet.
 func (s *Server) measureQuality(ctx context.Context) (qualityView, error) {
-	registerQA.Do(func() { metrics.Registry.MustRegister(qaErrorUpper, qaAlert) })
 	v := qualityView{Limit: s.cfg.QAErrorLimit}
 	now := s.cfg.Now()
 	for _, days := range qaWindows {
