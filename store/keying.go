@@ -564,3 +564,21 @@ func settleField(ctx context.Context, tx pgx.Tx, formID int64, round int, name, 
 	}
 	return nil
 }
+
+// voidKeying ends the double keying of a form whose review closed without
+// it (a reviewer rejected the form): its open keying and supervisor tasks
+// are void and its pending fields no longer wait.
+func voidKeying(ctx context.Context, tx pgx.Tx, formID int64, by string) error {
+	tag, err := tx.Exec(ctx, `UPDATE keying_tasks SET status = 'void' WHERE form_id = $1 AND status = 'open'
+		AND purpose IN ('double', 'supervisor')`, formID)
+	if err != nil {
+		return fmt.Errorf("store: void keying of form %d: %w", formID, err)
+	}
+	if _, err := tx.Exec(ctx, `DELETE FROM keyed_fields WHERE form_id = $1 AND status = 'pending'`, formID); err != nil {
+		return fmt.Errorf("store: void keying of form %d: %w", formID, err)
+	}
+	if tag.RowsAffected() == 0 {
+		return nil
+	}
+	return audit(ctx, tx, by, "keying.void", subject("form", formID), map[string]any{"tasks": tag.RowsAffected()})
+}

@@ -270,3 +270,39 @@ func TestDoubleKeyingConcurrent(t *testing.T) {
 		}
 	}
 }
+
+// TestRejectVoidsKeying: a form rejected by a reviewer while its fields
+// wait to be keyed takes its keying off the queue.
+func TestRejectVoidsKeying(t *testing.T) {
+	ctx := context.Background()
+	s := open(t)
+	form := keyForm(t, s, quality.Policy{HighRisk: quality.DefaultHighRisk})
+	if len(tasksOf(t, s, form, store.KeyingDouble)) != 2 {
+		t.Fatal("no double keying to void")
+	}
+	task, err := s.LatestReviewTask(ctx, form)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.ResolveReview(ctx, store.Resolution{FormID: form, TaskID: task.ID, By: "rita", Now: time.Now(),
+		Decision: validate.Decision{Outcome: validate.Reject, Reasons: []validate.Reason{{Code: "reviewer.illegible", Message: "x"}}}}); err != nil {
+		t.Fatal(err)
+	}
+	if left := tasksOf(t, s, form, store.KeyingDouble); len(left) != 0 {
+		t.Errorf("%d keying tasks left open after the rejection", len(left))
+	}
+	if blind, err := s.BlindFields(ctx, form); err != nil || len(blind) != 0 {
+		t.Errorf("blind fields after the rejection: %v %v", blind, err)
+	}
+	log, err := s.Audit(ctx, fmt.Sprintf("form/%d", form))
+	if err != nil {
+		t.Fatal(err)
+	}
+	voided := false
+	for _, e := range log {
+		voided = voided || e.Action == "keying.void"
+	}
+	if !voided {
+		t.Error("the voiding is not in the audit log")
+	}
+}

@@ -303,6 +303,9 @@ func (s *Store) ResolveReview(ctx context.Context, res Resolution) (DecideResult
 		if err := insertOutcomes(ctx, tx, res.Outcomes); err != nil {
 			return err
 		}
+		if err := voidKeying(ctx, tx, res.FormID, res.By); err != nil {
+			return err
+		}
 		if res.Family != "" || res.Revision != "" {
 			if err := setIdentification(ctx, tx, res); err != nil {
 				return err
