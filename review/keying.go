@@ -113,7 +113,6 @@ type keyTaskView struct {
 	Purpose  string
 	Fields   []keyField
 	Problem  string
-	First    string
 	ForSuper bool
 }
 
@@ -174,9 +173,6 @@ func (s *Server) keyTaskView(r *http.Request, t store.KeyingTask, posted map[str
 			kf.Keys = pair[:]
 		}
 		v.Fields = append(v.Fields, kf)
-	}
-	if len(v.Fields) > 0 {
-		v.First = "k." + v.Fields[0].Name
 	}
 	return v, nil
 }
