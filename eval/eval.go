@@ -63,8 +63,11 @@ type Report struct {
 	Mistakes []Mistake `json:"mistakes,omitempty"`
 	// Doubts lists values read right but not sure: what keeps forms from
 	// going straight through.
-	Doubts  []Mistake `json:"doubts,omitempty"`
-	Elapsed string    `json:"elapsed"`
+	Doubts []Mistake `json:"doubts,omitempty"`
+	// Misjudged lists the forms decided otherwise than the truth says,
+	// with what sent them to review or rejected them.
+	Misjudged []Misjudged `json:"misjudged,omitempty"`
+	Elapsed   string      `json:"elapsed"`
 }
 
 // Identification scores the reading of which form each page is.
@@ -128,6 +131,17 @@ type Mistake struct {
 	Sure       bool    `json:"sure"`
 }
 
+// Misjudged is one form decided otherwise than the truth says.
+type Misjudged struct {
+	Submission string   `json:"submission"`
+	Form       int      `json:"form"`
+	Style      string   `json:"style"`
+	Want       string   `json:"want"`
+	Got        string   `json:"got"`
+	Review     []string `json:"review,omitempty"`
+	Reasons    []string `json:"reasons,omitempty"`
+}
+
 // tally collects one submission's results before they are merged.
 type tally struct {
 	pages, formPages, idRight, covers, coversAsForms int
@@ -135,6 +149,7 @@ type tally struct {
 	style                                            string
 	samples                                          []sample
 	mistakes, doubts                                 []Mistake
+	misjudged                                        []Misjudged
 	decisions, decRight, valid, validAccepted        int
 	falseAccepts, retired, retiredRejected           int
 	touched                                          bool
@@ -388,6 +403,15 @@ func scoreForm(ctx context.Context, cfg Config, env validate.Env, truth *corpus.
 	}
 	if right {
 		tl.decRight++
+	} else {
+		mj := Misjudged{Submission: truth.ID, Form: ft.Form, Style: truth.Style, Want: ft.Decision, Got: machine}
+		for _, ri := range dec.Review {
+			mj.Review = append(mj.Review, ri.Field+": "+string(ri.Why))
+		}
+		for _, rs := range dec.Reasons {
+			mj.Reasons = append(mj.Reasons, string(rs.Code))
+		}
+		tl.misjudged = append(tl.misjudged, mj)
 	}
 	if machine != corpus.Accept && machine != corpus.Reject {
 		tl.touched = true
@@ -504,6 +528,7 @@ func merge(cfg Config, results []tally, elapsed time.Duration) *Report {
 		samples = append(samples, t.samples...)
 		rep.Mistakes = append(rep.Mistakes, t.mistakes...)
 		rep.Doubts = append(rep.Doubts, t.doubts...)
+		rep.Misjudged = append(rep.Misjudged, t.misjudged...)
 		dec.Count += t.decisions
 		dec.Right += t.decRight
 		dec.FalseAccepts += t.falseAccepts

@@ -308,3 +308,36 @@ func TestClosed(t *testing.T) {
 		t.Errorf("read after close: %v, want ErrClosed", err)
 	}
 }
+
+// TestIdentifyWithoutStamp reads pages whose revision stamp is blotted
+// out: the layout alone, which differs visibly between a family's
+// revisions, names the revision, confidently enough for the rules to
+// reject a retired one, and says it was guessed from the layout.
+func TestIdentifyWithoutStamp(t *testing.T) {
+	e := testEngine(t)
+	for _, key := range []string{"batch-removal@11/01/2019", "district-staff@03/15/2021", "school-mirror@09/01/2020", "school-personnel@08/15/2022"} {
+		t.Run(key, func(t *testing.T) {
+			rev := revision(t, e.reg, key)
+			box, ok := stampBox(rev)
+			if !ok {
+				t.Fatalf("%s has no stamp box", key)
+			}
+			const dpi = 200.0
+			img := blank(t, e.tmpl, rev, dpi)
+			px := dpi / 72
+			for y := int((box.Y - 2) * px); y < int((box.Y+box.H+2)*px); y++ {
+				for x := int((box.X - 2) * px); x < int((box.X+box.W+2)*px); x++ {
+					img.Pix[y*img.Stride+x] = 255
+				}
+			}
+			img = binarise(capture(img, dpi, scan{DPI: 204, Rot: 1.5, DX: 8, DY: -6}))
+			got := readOne(t, e, img, 204).Pages[0]
+			if got.Family != rev.Family || got.Revision != rev.Stamp || !got.Known {
+				t.Fatalf("identified %+v, want %s", got, key)
+			}
+			if got.Confidence < 0.8 || !strings.Contains(got.Problem, "layout") {
+				t.Errorf("confidence %.2f, problem %q; want at least 0.8 and a note that the layout decided", got.Confidence, got.Problem)
+			}
+		})
+	}
+}

@@ -341,12 +341,14 @@ func readSignature(r region, thr uint8) read {
 		span = float64(k.bounds.Dx()) / r.px
 	}
 	// Strength of the evidence for writing: a signature spans 25pt or
-	// more, stands 5pt or more high and puts down some ink.
+	// more, stands 5pt or more high and puts down some ink; initials
+	// stand as high on less width and ink.
 	s := math.Min(math.Min(span/25, tall/5), area/12)
+	initials := math.Min(math.Min(span/15, tall/5), area/8)
 	switch {
 	case s >= 1.6:
 		return read{forms.Signed, 0.99}
-	case s >= 1:
+	case s >= 1 || initials >= 1:
 		return read{forms.Signed, 0.9}
 	case s >= 0.6:
 		return read{forms.Signed, 0.5}

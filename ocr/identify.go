@@ -330,6 +330,17 @@ func (e *Engine) identifyRevision(t *tess, sc *scanned, h header) (ident, error)
 	}
 	var best *fit
 	fits := map[*forms.Revision]*fit{}
+	// lead is how much better a fit of quality q to rev is than the best
+	// fit to any other revision tried (1 when there is none).
+	lead := func(rev *forms.Revision, q float64) float64 {
+		gap := 1.0
+		for r, o := range fits {
+			if r != rev {
+				gap = math.Min(gap, q-o.q)
+			}
+		}
+		return gap
+	}
 	for i, rev := range order {
 		for n := 1; n <= len(rev.Pages); n++ {
 			reg, err := e.tmpl.register(sc, rev, n)
@@ -380,6 +391,12 @@ func (e *Engine) identifyRevision(t *tess, sc *scanned, h header) (ident, error)
 	default:
 		id.stamp, id.conf = best.rev.Stamp, 0.2*title
 		id.problem = "the revision stamp cannot be read; revision guessed from the layout"
+		if best.q >= 0.8 && lead(best.rev, best.q) >= 0.15 {
+			// Every landmark of one revision's layout is in place and
+			// the others' are not: the revisions' layouts differ
+			// visibly, so the layout alone tells which it is.
+			id.conf = 0.85 * title
+		}
 	}
 	if id.problem == "" && (s2 == "" || h.stamp == "" || s2 == h.stamp) {
 		if fam.Revision(id.stamp) != nil {
@@ -416,29 +433,26 @@ func (e *Engine) identifyRevision(t *tess, sc *scanned, h header) (ident, error)
 		id.conf *= 0.5
 		return id, nil
 	}
-	if f != best && best.q-f.q > 0.15 {
+	looksOther := f != best && best.q-f.q > 0.15
+	if looksOther {
 		// The stamp names one revision but the page looks like another.
 		id.conf *= 0.5
 	}
-	if f.q >= 0.7 {
+	if f.q >= 0.7 && !looksOther {
 		// Most landmarks of this revision's template are where they should
 		// be: the page is this form even if its title is cut or blurred.
 		// The stamp still decides the revision.
+		// A stamp read as one of this family's revisions is that one
+		// (see above), whatever Tesseract's confidence in it.
 		stampOK := id.stamp == s2 || id.stamp == h.stamp
 		if stampOK && id.problem == "" {
-			id.conf = math.Max(id.conf, 0.95*math.Max(c2, h.stampConf))
+			id.conf = math.Max(id.conf, 0.95)
 		}
 	}
 	if f == best && len(fits) > 1 && id.problem == "" {
 		// The layout agrees with the stamp and tells the revisions apart:
 		// evidence of its own for a stamp read only once.
-		gap := 1.0
-		for r, o := range fits {
-			if r != f.rev {
-				gap = math.Min(gap, f.q-o.q)
-			}
-		}
-		if gap > 0.1 {
+		if lead(f.rev, f.q) > 0.1 {
 			id.conf = math.Max(id.conf, 0.95*title)
 		}
 	}

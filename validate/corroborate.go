@@ -57,13 +57,15 @@ func (j *judge) settle() {
 		e, found := j.settleEmployee("employee_number", "first_name", "last_name")
 		j.settleLocation(e, found && j.fam.ID != mirrorFamily)
 		if found {
-			j.settleEmail("email", e.FirstName+" "+e.LastName)
+			j.settleEmail("email", e.FirstName, e.LastName)
 		} else if j.sure("first_name") && j.sure("last_name") {
-			j.settleEmail("email", j.reading.Values["first_name"].Text+" "+j.reading.Values["last_name"].Text)
+			j.settleEmail("email", j.reading.Values["first_name"].Text, j.reading.Values["last_name"].Text)
 		}
 		for _, pair := range [][2]string{{"admin_email", "admin_name"}, {"notify_email", "notify_name"}} {
 			if v, ok := j.reading.Values[pair[1]]; ok && (usable(v) || v.Confidence >= writtenNameFloor) {
-				j.settleEmail(pair[0], v.Text)
+				if words := strings.Fields(v.Text); len(words) >= 2 {
+					j.settleEmail(pair[0], words[0], words[len(words)-1])
+				}
 			}
 		}
 	case "batch":
@@ -156,13 +158,8 @@ func (j *judge) settleLocation(e Employee, byEmployee bool) {
 	}
 }
 
-// settleEmail settles an e-mail name made from the person's full name.
-func (j *judge) settleEmail(field, fullName string) {
-	words := strings.Fields(foldWords(fullName))
-	if len(words) < 2 {
-		return
-	}
-	first, last := words[0], words[len(words)-1]
+// settleEmail settles an e-mail name made from the person's name.
+func (j *judge) settleEmail(field, first, last string) {
 	j.settleIf(field, ByName, func(s string) bool { return EmailFromName(s, first, last) })
 }
 

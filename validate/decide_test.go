@@ -629,6 +629,14 @@ var accessCases = []decideCase{
 		check:   func(t *testing.T, d Decision) { wantSettled(t, d, "email by name") },
 	},
 	{
+		name: "an unsure administrator's e-mail made from the hyphenated name written beside it is settled",
+		form: func(reg *forms.Registry) form {
+			return mirror(reg).set("admin_name", "Ana Garcia-Lopez").set("admin_email", "agarcialopez").unsure("admin_email")
+		},
+		outcome: Accept,
+		check:   func(t *testing.T, d Decision) { wantSettled(t, d, "admin_email by name") },
+	},
+	{
 		name: "an unsure e-mail one letter off the name is reviewed",
 		form: func(reg *forms.Registry) form {
 			return mirror(reg).set("email", "maria.garcla").unsure("email")

@@ -23,7 +23,7 @@ func runEval(ctx context.Context, args []string, stdout io.Writer) error {
 	locPath := fs.String("locations", "testdata/locations.csv", "locations CSV")
 	workers := fs.Int("workers", runtime.NumCPU(), "Tesseract clients (pages read at once)")
 	mistakes := fs.Int("mistakes", 0, "also list this many values read wrong")
-	doubts := fs.Int("doubts", 0, "with --json, also list this many values read right but not sure")
+	doubts := fs.Int("doubts", 0, "with --json, also list this many values read right but not sure, and forms misjudged")
 	dirs, err := parseArgs(fs, args)
 	if err != nil {
 		return err
@@ -54,6 +54,9 @@ func runEval(ctx context.Context, args []string, stdout io.Writer) error {
 		}
 		if len(rep.Doubts) > *doubts {
 			rep.Doubts = rep.Doubts[:*doubts]
+		}
+		if len(rep.Misjudged) > *doubts {
+			rep.Misjudged = rep.Misjudged[:*doubts]
 		}
 		enc := json.NewEncoder(stdout)
 		enc.SetIndent("", "  ")
