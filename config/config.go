@@ -72,7 +72,9 @@ func (d *Duration) UnmarshalText(b []byte) error {
 }
 
 // Secrets are the environment variables that hold what the file must not.
-var Secrets = []string{"DATABASE_URL", "INTAKE_IMAP_URL", "INTAKE_SMTP_URL"}
+// INTAKE_QA_SEED keys the QA sample (quality.Sampled): whoever knows it
+// can tell which forms will be keyed again.
+var Secrets = []string{"DATABASE_URL", "INTAKE_IMAP_URL", "INTAKE_SMTP_URL", "INTAKE_QA_SEED"}
 
 // secretKeys maps keys someone might put in the file to the variable that
 // holds them instead.
@@ -80,6 +82,7 @@ var secretKeys = map[string]string{
 	"url": "", "database-url": "DATABASE_URL", "database_url": "DATABASE_URL",
 	"imap-url": "INTAKE_IMAP_URL", "imap_url": "INTAKE_IMAP_URL",
 	"smtp-url": "INTAKE_SMTP_URL", "smtp_url": "INTAKE_SMTP_URL", "password": "",
+	"qa-seed": "INTAKE_QA_SEED", "qa_seed": "INTAKE_QA_SEED",
 }
 
 // ErrInvalid is wrapped by every error Parse and Load return for a file

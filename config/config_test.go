@@ -36,6 +36,7 @@ func TestParse(t *testing.T) {
 		{name: "unknown section", text: "[worker]\nworkers = 4\n", problems: []string{"worker.workers: unknown setting"}},
 		{name: "database url is a secret", text: "[database]\nurl = \"postgres://u:p@h/db\"\n", problems: []string{"database.url: secrets do not belong in the file"}},
 		{name: "imap url is a secret", text: "[work]\nimap-url = \"imaps://u:p@h/INBOX\"\n", problems: []string{"work.imap-url: secrets do not belong in the file; set INTAKE_IMAP_URL"}},
+		{name: "qa seed is a secret", text: "[work]\nqa-seed = \"district-seed\"\n", problems: []string{"work.qa-seed: secrets do not belong in the file; set INTAKE_QA_SEED"}},
 		{name: "bad duration", text: "[serve]\nclaim = \"15 minutes\"\n", problems: []string{`"15 minutes" is not a duration`}},
 		{name: "zero duration", text: "[work]\nstop-timeout = \"0s\"\n", problems: []string{"work.stop-timeout: 0s: want a positive duration"}},
 		{name: "wrong type", text: "[work]\nworkers = \"four\"\n", problems: []string{"workers"}},
@@ -86,6 +87,21 @@ func TestParse(t *testing.T) {
 				t.Errorf("Flags(serve) = %q, want %q", got, tt.serve)
 			}
 		})
+	}
+}
+
+// TestSecrets: every environment variable the commands read a secret
+// from is listed, so that `intake config check` reports it as set or not
+// set and never prints it; the generic advice names them all.
+func TestSecrets(t *testing.T) {
+	for _, env := range []string{"DATABASE_URL", "INTAKE_IMAP_URL", "INTAKE_SMTP_URL", "INTAKE_QA_SEED"} {
+		if !slices.Contains(config.Secrets, env) {
+			t.Errorf("Secrets = %q, want it to list %s", config.Secrets, env)
+		}
+	}
+	_, err := config.Parse("test.toml", "[work]\npassword = \"x\"\n")
+	if err == nil || !strings.Contains(err.Error(), "INTAKE_QA_SEED") {
+		t.Errorf("a password in the file: %v, want advice naming every secret's variable", err)
 	}
 }
 
