@@ -202,9 +202,6 @@ func makeSubmission(ctx context.Context, cfg Config, pl *planner, i int) error {
 
 	// Pages: an optional cover sheet, then every form's pages. Several
 	// forms may travel as one document or one document each.
-	type pageSpec struct {
-		form, formPage int // form -1 is the cover sheet
-	}
 	var docs [][]pageSpec
 	var all []pageSpec
 	cover := t.Fax && r.IntN(10) < 4
@@ -232,7 +229,6 @@ func makeSubmission(ctx context.Context, cfg Config, pl *planner, i int) error {
 
 	// Each form is written by its own people: the user, and the
 	// administrator who signs.
-	type pens struct{ user, admin pen }
 	penFor := make([]pens, len(planned))
 	for k := range planned {
 		if style == "typed" {
@@ -246,70 +242,17 @@ func makeSubmission(ctx context.Context, cfg Config, pl *planner, i int) error {
 	when := cfg.AsOf.Add(time.Duration(7*3600+r.IntN(10*3600)) * time.Second)
 
 	var atts []attachment
+	drawCover := func(pdf *fpdf.Fpdf) { coverSheet(pdf, r, from, len(all), when.Format("01/02/2006")) }
 	for d, pages := range docs {
-		pdf := fpdf.NewCustom(&fpdf.InitType{UnitStr: "pt", Size: fpdf.SizeType{Wd: 612, Ht: 792}})
-		pdf.SetMargins(0, 0, 0)
-		pdf.SetAutoPageBreak(false, 0)
-		pdf.SetCompression(true)
-		pdf.SetCreationDate(when)
-		pdf.SetModificationDate(when)
-		for k, f := range cfg.Fonts {
-			pdf.AddUTF8FontFromBytes(fmt.Sprintf("hand%d", k), "", f.TTF)
-		}
-		att := AttachmentTruth{}
-		for n, ps := range pages {
-			pdf.AddPage()
-			rot := 0
-			if r.IntN(25) == 0 {
-				rot = 180
-			}
-			pt := PageTruth{Page: n + 1, Kind: PageCover, Form: -1, Rotation: rot}
-			pt.Placement = placePage(pdf, r, rot, func() {
-				if ps.form < 0 {
-					coverSheet(pdf, r, from, len(all), when.Format("01/02/2006"))
-					return
-				}
-				f := planned[ps.form]
-				forms.DrawPage(pdf, f.rev, 1)
-				fill(pdf, r, f, ps.formPage, f.pages, penFor[ps.form].user, penFor[ps.form].admin)
-			})
-			if ps.form >= 0 {
-				f := planned[ps.form]
-				pt.Kind, pt.Form, pt.Family, pt.Revision = PageForm, ps.form, f.rev.Family, f.rev.Stamp
-				pt.FormPage, pt.PageCount = ps.formPage, f.pages
-			}
-			att.Pages = append(att.Pages, pt)
-		}
-		if err := pdf.Error(); err != nil {
-			return fmt.Errorf("corpus: %s: draw: %w", id, err)
-		}
-		var vec bytes.Buffer
-		if err := pdf.Output(&vec); err != nil {
-			return fmt.Errorf("corpus: %s: draw: %w", id, err)
-		}
-		data, ext, ct, err := transport(ctx, r, vec.Bytes(), t, when)
+		a, at, err := makeDocument(ctx, cfg, r, t, when, d, pages, planned, penFor, drawCover)
 		if err != nil {
 			return fmt.Errorf("corpus: %s: %w", id, err)
 		}
-		att.Filename = fmt.Sprintf("%s%s", attachmentName(r, t, when, d), ext)
-		att.ContentType = ct
-		atts = append(atts, attachment{filename: att.Filename, contentType: ct, data: data, vector: vec.Bytes()})
-		truth.Attachments = append(truth.Attachments, att)
+		atts = append(atts, a)
+		truth.Attachments = append(truth.Attachments, at)
 	}
 	for _, f := range planned {
-		f.truth.Fields = map[string]string{}
-		for _, fld := range f.rev.Fields() {
-			if fld.Row > 0 || fld.Name == "page_number" || fld.Name == "page_count" {
-				continue
-			}
-			f.truth.Fields[fld.Name] = f.values[fld.Name]
-		}
-		for name, v := range f.values {
-			if _, _, ok := forms.SplitRowField(name); ok {
-				f.truth.Fields[name] = v
-			}
-		}
-		truth.Forms = append(truth.Forms, f.truth)
+		truth.Forms = append(truth.Forms, f.fieldTruth())
 	}
 
 	// The message.
@@ -331,7 +274,93 @@ func makeSubmission(ctx context.Context, cfg Config, pl *planner, i int) error {
 		return fmt.Errorf("corpus: %s: %w", id, err)
 	}
 	truth.EML = id + ".eml"
+	return writeSubmission(cfg, id, truth, atts, raw)
+}
 
+// pageSpec is one page of a document: a form's page, or the cover sheet
+// (form -1).
+type pageSpec struct {
+	form, formPage int
+}
+
+// pens are the people who write on one form: the user, and the
+// administrator who signs.
+type pens struct{ user, admin pen }
+
+// makeDocument draws a document's pages as they lie on the glass, each
+// form page filled with its form's pens (cover draws the cover sheet),
+// and sends it through the transport. d numbers the message's documents.
+func makeDocument(ctx context.Context, cfg Config, r *rand.Rand, t Transport, when time.Time, d int, pages []pageSpec,
+	planned []*plannedForm, penFor []pens, cover func(*fpdf.Fpdf)) (attachment, AttachmentTruth, error) {
+	pdf := fpdf.NewCustom(&fpdf.InitType{UnitStr: "pt", Size: fpdf.SizeType{Wd: 612, Ht: 792}})
+	pdf.SetMargins(0, 0, 0)
+	pdf.SetAutoPageBreak(false, 0)
+	pdf.SetCompression(true)
+	pdf.SetCreationDate(when)
+	pdf.SetModificationDate(when)
+	for k, f := range cfg.Fonts {
+		pdf.AddUTF8FontFromBytes(fmt.Sprintf("hand%d", k), "", f.TTF)
+	}
+	att := AttachmentTruth{}
+	for n, ps := range pages {
+		pdf.AddPage()
+		rot := 0
+		if r.IntN(25) == 0 {
+			rot = 180
+		}
+		pt := PageTruth{Page: n + 1, Kind: PageCover, Form: -1, Rotation: rot}
+		pt.Placement = placePage(pdf, r, rot, func() {
+			if ps.form < 0 {
+				cover(pdf)
+				return
+			}
+			f := planned[ps.form]
+			forms.DrawPage(pdf, f.rev, 1)
+			fill(pdf, r, f, ps.formPage, f.pages, penFor[ps.form].user, penFor[ps.form].admin)
+		})
+		if ps.form >= 0 {
+			f := planned[ps.form]
+			pt.Kind, pt.Form, pt.Family, pt.Revision = PageForm, ps.form, f.rev.Family, f.rev.Stamp
+			pt.FormPage, pt.PageCount = ps.formPage, f.pages
+		}
+		att.Pages = append(att.Pages, pt)
+	}
+	if err := pdf.Error(); err != nil {
+		return attachment{}, att, fmt.Errorf("draw: %w", err)
+	}
+	var vec bytes.Buffer
+	if err := pdf.Output(&vec); err != nil {
+		return attachment{}, att, fmt.Errorf("draw: %w", err)
+	}
+	data, ext, ct, err := transport(ctx, r, vec.Bytes(), t, when)
+	if err != nil {
+		return attachment{}, att, err
+	}
+	att.Filename = fmt.Sprintf("%s%s", attachmentName(r, t, when, d), ext)
+	att.ContentType = ct
+	return attachment{filename: att.Filename, contentType: ct, data: data, vector: vec.Bytes()}, att, nil
+}
+
+// fieldTruth returns the form's truth with every field's true value.
+func (f *plannedForm) fieldTruth() FormTruth {
+	f.truth.Fields = map[string]string{}
+	for _, fld := range f.rev.Fields() {
+		if fld.Row > 0 || fld.Name == "page_number" || fld.Name == "page_count" {
+			continue
+		}
+		f.truth.Fields[fld.Name] = f.values[fld.Name]
+	}
+	for name, v := range f.values {
+		if _, _, ok := forms.SplitRowField(name); ok {
+			f.truth.Fields[name] = v
+		}
+	}
+	return f.truth
+}
+
+// writeSubmission writes a submission's attachments, message and ground
+// truth into cfg.Out, named after id.
+func writeSubmission(cfg Config, id string, truth Truth, atts []attachment, raw []byte) error {
 	write := func(name string, b []byte) error {
 		return os.WriteFile(filepath.Join(cfg.Out, name), b, 0o644)
 	}

@@ -437,61 +437,27 @@ func (p *planner) planBatch(r *rand.Rand, valid bool, maxRows int) *plannedForm 
 	}
 	admin := p.pick(r, staff)
 	signed := date(p.asOf.AddDate(0, 0, -r.IntN(5)))
-	v := map[string]string{
-		"school_name":          loc.Name,
-		"location_code":        loc.Code,
-		"admin_name":           admin.FirstName + " " + admin.LastName,
-		"admin_title":          admin.JobTitle,
-		"admin_signature":      forms.Signed,
-		"admin_signature_date": signed,
-	}
+	v := batchHeader(loc, admin, signed)
 	if len(defects) > 0 && defects[0] == "no_admin_signature" {
 		v["admin_signature"] = forms.Unsigned
 	}
 	t := FormTruth{Family: "batch-removal", Revision: rev.Stamp, Current: rev.Status == forms.Current, Defects: defects}
 	seen := map[string]bool{}
 	for i := 1; i <= rows; i++ {
-		x := p.pick(r, staff)
 		row := RowTruth{Row: i, Decision: Accept}
-		number := x.Number
-		reason := removalReasons[r.IntN(len(removalReasons))]
-		eff := date(p.asOf.AddDate(0, 0, -r.IntN(60)))
+		br := p.newRow(r, p.pick(r, staff))
 		if !valid && r.IntN(3) == 0 {
 			d := rowDefects[r.IntN(len(rowDefects))]
-			switch d.name {
-			case "unknown_employee":
-				number = p.unknownNumber(r)
-			case "employee_number_7_digits":
-				number = number[:7]
-			case "wrong_location":
-				other := p.pick(r, p.people)
-				for other.LocationCode == loc.Code || other.Status != validate.HRProcessed {
-					other = p.pick(r, p.people)
-				}
-				x, number = other, other.Number
-				for reason == "Transferred" { // a transfer may list someone HR has moved
-					reason = removalReasons[r.IntN(len(removalReasons))]
-				}
-			case "unknown_reason":
-				reason = []string{"Vacation", "Jury duty", "Sabbatical"}[r.IntN(3)]
-			case "invalid_date":
-				eff = fmt.Sprintf("%02d/%02d/%d", 2, 30+r.IntN(2), p.asOf.Year())
-			case "future_date":
-				eff = date(p.asOf.AddDate(0, 0, 5+r.IntN(60)))
-			}
+			p.rowDefect(r, d.name, loc, &br)
 			row.Decision, row.Reason = Reject, d.code
-		} else if seen[number] {
+		} else if seen[br.number] {
 			row.Duplicate = true
 		}
 		if row.Decision == Accept {
-			seen[number] = true // only an accepted row makes a later one a duplicate
+			seen[br.number] = true // only an accepted row makes a later one a duplicate
 		}
-		row.EmployeeNumber = number
-		v[forms.RowField(i, "last_name")] = x.LastName
-		v[forms.RowField(i, "first_name")] = x.FirstName
-		v[forms.RowField(i, "employee_number")] = number
-		v[forms.RowField(i, "reason")] = reason
-		v[forms.RowField(i, "effective_date")] = eff
+		row.EmployeeNumber = br.number
+		br.write(v, i)
 		t.Rows = append(t.Rows, row)
 	}
 	switch {
@@ -500,13 +466,7 @@ func (p *planner) planBatch(r *rand.Rand, valid bool, maxRows int) *plannedForm 
 	case len(defects) > 0 && defects[0] == "no_admin_signature":
 		t.Decision, t.Reasons = Reject, []string{"signature.missing"}
 	default:
-		t.Decision = Accept
-		for _, row := range t.Rows {
-			if row.Decision == Reject {
-				t.Decision = Reject // partly: the good rows still become requests
-				t.Reasons = appendUnique(t.Reasons, row.Reason)
-			}
-		}
+		t.Decision, t.Reasons = rowsOutcome(t.Rows)
 	}
 	if t.Decision == Reject && len(defects) > 0 {
 		for i := range t.Rows {
@@ -514,6 +474,79 @@ func (p *planner) planBatch(r *rand.Rand, valid bool, maxRows int) *plannedForm 
 		}
 	}
 	return &plannedForm{rev: rev, values: v, truth: t, pages: pages}
+}
+
+// batchHeader returns the header of a batch from loc signed by admin.
+func batchHeader(loc validate.Location, admin validate.Employee, signed string) map[string]string {
+	return map[string]string{
+		"school_name":          loc.Name,
+		"location_code":        loc.Code,
+		"admin_name":           admin.FirstName + " " + admin.LastName,
+		"admin_title":          admin.JobTitle,
+		"admin_signature":      forms.Signed,
+		"admin_signature_date": signed,
+	}
+}
+
+// batchRow is what one row of a batch-removal form lists.
+type batchRow struct {
+	x                   validate.Employee // whose names are written
+	number, reason, eff string
+}
+
+// newRow lists x with a printed reason and an effective date in the last
+// two months.
+func (p *planner) newRow(r *rand.Rand, x validate.Employee) batchRow {
+	reason := removalReasons[r.IntN(len(removalReasons))]
+	return batchRow{x: x, number: x.Number, reason: reason, eff: date(p.asOf.AddDate(0, 0, -r.IntN(60)))}
+}
+
+// rowDefect makes a row of a batch at loc wrong as the named row defect
+// says (rowDefects).
+func (p *planner) rowDefect(r *rand.Rand, name string, loc validate.Location, br *batchRow) {
+	switch name {
+	case "unknown_employee":
+		br.number = p.unknownNumber(r)
+	case "employee_number_7_digits":
+		br.number = br.number[:7]
+	case "wrong_location":
+		other := p.pick(r, p.people)
+		for other.LocationCode == loc.Code || other.Status != validate.HRProcessed {
+			other = p.pick(r, p.people)
+		}
+		br.x, br.number = other, other.Number
+		for br.reason == "Transferred" { // a transfer may list someone HR has moved
+			br.reason = removalReasons[r.IntN(len(removalReasons))]
+		}
+	case "unknown_reason":
+		br.reason = []string{"Vacation", "Jury duty", "Sabbatical"}[r.IntN(3)]
+	case "invalid_date":
+		br.eff = fmt.Sprintf("%02d/%02d/%d", 2, 30+r.IntN(2), p.asOf.Year())
+	case "future_date":
+		br.eff = date(p.asOf.AddDate(0, 0, 5+r.IntN(60)))
+	}
+}
+
+// write sets the cells of table row i.
+func (br batchRow) write(v map[string]string, i int) {
+	v[forms.RowField(i, "last_name")] = br.x.LastName
+	v[forms.RowField(i, "first_name")] = br.x.FirstName
+	v[forms.RowField(i, "employee_number")] = br.number
+	v[forms.RowField(i, "reason")] = br.reason
+	v[forms.RowField(i, "effective_date")] = br.eff
+}
+
+// rowsOutcome is a batch's decision when its header is right: rejected,
+// with the rows' reasons, when some row is (the good rows still become
+// requests), and accepted otherwise.
+func rowsOutcome(rows []RowTruth) (string, []string) {
+	decision, reasons := Accept, []string(nil)
+	for _, row := range rows {
+		if row.Decision == Reject {
+			decision, reasons = Reject, appendUnique(reasons, row.Reason)
+		}
+	}
+	return decision, reasons
 }
 
 func appendUnique(xs []string, s string) []string {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strconv"
 	"strings"
 	"unicode"
 
@@ -24,13 +25,19 @@ type BatchPart struct {
 	// Held are the batch's page numbers (the N of "Page N of M"), one per
 	// page of Reading.Pages and in the same order.
 	Held []int
+	// Unsure is set when the part's first page number was not read with
+	// confidence: its Held pages are then a guess, and it joins a batch
+	// only to fill the batch's missing pages, never beside a copy of one
+	// of its pages.
+	Unsure bool
 }
 
 // Partial returns the part a reading is when it holds only some of its
 // batch's pages, with the batch's key; ok is false for any other reading.
 // A reading is a part when it is a batch-removal form of a current
-// revision whose page count, first page number and location code were
-// read with confidence, and whose pages are fewer than its count.
+// revision whose page count was read with confidence, with a first page
+// number (Unsure when not read with confidence) and a four-digit location
+// code, and whose pages are fewer than its count.
 // Anything less certain is decided as it is, and the rules send a batch
 // short of pages to review (validate.CodeBatchIncomplete).
 func Partial(reg *forms.Registry, r *forms.Reading) (part BatchPart, key validate.BatchKey, ok bool) {
@@ -42,18 +49,28 @@ func Partial(reg *forms.Registry, r *forms.Reading) (part BatchPart, key validat
 		return BatchPart{}, validate.BatchKey{}, false
 	}
 	held, count := validate.BatchPages(r)
+	unsure := false
+	if n, err := strconv.Atoi(strings.TrimSpace(r.Values["page_number"].Text)); held == nil && err == nil && n > 0 {
+		for k := range r.Pages {
+			held = append(held, n+k)
+		}
+		unsure = true
+	}
 	if held == nil || count == 0 || len(held) >= count || held[len(held)-1] > count {
 		return BatchPart{}, validate.BatchKey{}, false
 	}
-	loc := sureText(r, "location_code", digitsOnly)
-	if loc == "" {
+	// The location code as read, however sure: a misread code only keeps
+	// two parts apart, and the joined form's header is judged like any
+	// other (an unsure code goes to review).
+	loc := strings.Map(digitsOnly, r.Values["location_code"].Text)
+	if len(loc) != 4 {
 		return BatchPart{}, validate.BatchKey{}, false
 	}
 	key = validate.BatchKey{
 		Family: r.Family, Revision: r.Revision, LocationCode: loc, PageCount: count,
 		SchoolName: sureText(r, "school_name", letters), AdminName: sureText(r, "admin_name", letters),
 	}
-	return BatchPart{Reading: *r, Held: held}, key, true
+	return BatchPart{Reading: *r, Held: held, Unsure: unsure}, key, true
 }
 
 // sureText returns a header value read with confidence (or set by a
@@ -138,14 +155,22 @@ func JoinBatch(rev *forms.Revision, parts []BatchPart) (forms.Reading, []BatchOr
 	slices.Sort(out.Pages)
 
 	// The header: from the part holding the lowest page, as the engine
-	// takes a batch's header from its first page.
-	lead := parts[from[out.Pages[0]]]
-	for name, v := range lead.Reading.Values {
-		if _, _, ok := forms.SplitRowField(name); ok || name == "page_number" {
-			continue
+	// takes a batch's header from its first page; a value it read without
+	// confidence gives way to one another part read with confidence
+	// (every page repeats the header).
+	lead := from[out.Pages[0]]
+	for _, i := range append([]int{lead}, partsInPageOrder(out.Pages, from)...) {
+		p := parts[i]
+		for name, v := range p.Reading.Values {
+			if _, _, ok := forms.SplitRowField(name); ok || name == "page_number" {
+				continue
+			}
+			if old, ok := out.Values[name]; ok && (old.Sure || !v.Sure) {
+				continue
+			}
+			v.Page = batchPageOf(p, v.Page)
+			out.Values[name] = v
 		}
-		v.Page = batchPageOf(lead, v.Page)
-		out.Values[name] = v
 	}
 	// The rows: a part's rows are numbered on across its own pages.
 	for i, p := range parts {
@@ -164,6 +189,18 @@ func JoinBatch(rev *forms.Revision, parts []BatchPart) (forms.Reading, []BatchOr
 		}
 	}
 	return out, origins, nil
+}
+
+// partsInPageOrder returns the parts that brought pages, in the order of
+// the pages they brought.
+func partsInPageOrder(pages []int, from map[int]int) []int {
+	var out []int
+	for _, n := range pages {
+		if i := from[n]; !slices.Contains(out, i) {
+			out = append(out, i)
+		}
+	}
+	return out
 }
 
 // batchPageOf returns the batch page of a part's document page, or the

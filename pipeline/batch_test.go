@@ -52,8 +52,10 @@ func TestPartial(t *testing.T) {
 		{"a whole batch", part(rev, 1, 2, 1, 2).Reading, nil},
 		{"a retired revision is rejected at once", part(retired, 1, 3, 1).Reading, nil},
 		{"an unsure page count", unsure(part(rev, 1, 3, 1).Reading, "page_count"), nil},
-		{"an unsure page number", unsure(part(rev, 2, 3, 1).Reading, "page_number"), nil},
-		{"an unsure location", unsure(part(rev, 1, 3, 1).Reading, "location_code"), nil},
+		{"an unsure page number", unsure(part(rev, 2, 3, 1).Reading, "page_number"), []int{2}},
+		{"no page number", blank(part(rev, 2, 3, 1).Reading, "page_number"), nil},
+		{"an unsure location", unsure(part(rev, 1, 3, 1).Reading, "location_code"), []int{1}},
+		{"no location", blank(part(rev, 1, 3, 1).Reading, "location_code"), nil},
 		{"pages beyond the count", part(rev, 3, 3, 1, 2).Reading, nil},
 	}
 	for _, tc := range cases {
@@ -62,11 +64,19 @@ func TestPartial(t *testing.T) {
 			if ok != (tc.want != nil) || !slices.Equal(p.Held, tc.want) {
 				t.Fatalf("Partial: %v holding %v, want %v", ok, p.Held, tc.want)
 			}
+			if unsure := tc.r.Values["page_number"].Sure == false; ok && p.Unsure != unsure {
+				t.Errorf("Unsure = %v, want %v", p.Unsure, unsure)
+			}
 			if ok && (key.LocationCode != "1867" || key.SchoolName != "rooseveltseniorhigh" || key.AdminName != "declanobrien") {
 				t.Errorf("key %+v", key)
 			}
 		})
 	}
+}
+
+func blank(r forms.Reading, name string) forms.Reading {
+	r.Values[name] = forms.Value{Confidence: 0.99, Sure: true}
+	return r
 }
 
 func unsure(r forms.Reading, name string) forms.Reading {
@@ -173,6 +183,22 @@ func TestJoinBatch(t *testing.T) {
 				t.Errorf("header location %+v, want 1867 from page %d", v, tc.pages[0])
 			}
 		})
+	}
+
+	// A header value the lead part read without confidence gives way to
+	// one another part read with confidence.
+	lead, last := part(rev, 1, 2, 1), part(rev, 2, 2, 1)
+	lead.Reading = unsure(lead.Reading, "location_code")
+	last.Reading.Values["admin_name"] = forms.Value{Text: "Someone Else", Confidence: 0.99, Page: 1, Sure: true}
+	r, _, err := JoinBatch(rev, []BatchPart{lead, last})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v := r.Values["location_code"]; !v.Sure || v.Page != 2 {
+		t.Errorf("location %+v, want the second part's sure reading from page 2", v)
+	}
+	if v := r.Values["admin_name"]; v.Text != "Declan O'Brien" || v.Page != 1 {
+		t.Errorf("administrator %+v, want the lead's sure reading", v)
 	}
 
 	other := reg.Revision("batch-removal", "11/01/2019")

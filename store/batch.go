@@ -84,8 +84,8 @@ func (b Batch) Parts() []int64 {
 // parts of batches from one location with one page count, so that two
 // parts of a batch arriving at once find each other.
 func LockBatches(ctx context.Context, tx pgx.Tx, locationCode string, pageCount int) error {
-	_, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtext('batch'), hashtext($1 || '/' || $2::text))`,
-		locationCode, pageCount)
+	_, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtext('batch'), hashtext($1))`,
+		fmt.Sprintf("%s/%d", locationCode, pageCount))
 	if err != nil {
 		return fmt.Errorf("store: lock batches of location %s: %w", locationCode, err)
 	}

@@ -58,10 +58,23 @@ func (r *Runner) holdBatchPart(ctx context.Context, job *river.Job[DecideArgs], 
 		}
 		var b store.Batch
 		for _, w := range waiting {
-			if w.Compatible(key) {
-				b = w
-				break
+			if !w.Compatible(key) {
+				continue
 			}
+			// A page number read without confidence may be wrong: such a
+			// part only fills a gap, and a page it shares with the batch
+			// keeps the two apart.
+			if shares(part.Held, w.Held()) {
+				unsure, err := r.unsurePart(ctx, w)
+				if err != nil {
+					return err
+				}
+				if unsure || part.Unsure {
+					continue
+				}
+			}
+			b = w
+			break
 		}
 		if b.ID == 0 {
 			b = store.Batch{BatchKey: key, ExpiresAt: f.Received.Add(r.cfg.Rules.BatchWaitOrDefault())}
@@ -98,6 +111,31 @@ func (r *Runner) holdBatchPart(ctx context.Context, job *river.Job[DecideArgs], 
 		}
 		return complete(ctx, tx, job)
 	})
+}
+
+// shares reports whether two lists of pages have a page in common.
+func shares(a, b []int) bool {
+	for _, n := range a {
+		if slices.Contains(b, n) {
+			return true
+		}
+	}
+	return false
+}
+
+// unsurePart reports whether some part of a batch had its page number
+// read without confidence.
+func (r *Runner) unsurePart(ctx context.Context, b store.Batch) (bool, error) {
+	for _, id := range b.Parts() {
+		f, err := r.cfg.Store.Form(ctx, id)
+		if err != nil {
+			return false, err
+		}
+		if p, _, ok := pipeline.Partial(r.cfg.Registry, &f.Reading); !ok || p.Unsure {
+			return true, nil
+		}
+	}
+	return false, nil
 }
 
 // joinBatch joins a batch's parts into one form, closes the batch with

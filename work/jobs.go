@@ -289,13 +289,13 @@ func (r *Runner) decide(ctx context.Context, job *river.Job[DecideArgs]) error {
 	if f.Status != store.StatusRead {
 		return st.InTx(ctx, func(tx pgx.Tx) error { return complete(ctx, tx, job) })
 	}
-	if held, err := r.holdBatchPart(ctx, job, f); held || err != nil {
-		return err // a batch part waits for its batch's other pages (batch.go)
-	}
 	env := validate.Env{Registry: r.cfg.Registry, Roster: st.Roster(), Locations: st.Locations(), Config: r.cfg.Rules}
 	// The threshold set in force decides which values are Sure, whatever
 	// thresholds the process that read the pages had.
 	quality.Apply(r.cfg.Quality.Thresholds, r.cfg.Registry, &f.Reading)
+	if held, err := r.holdBatchPart(ctx, job, f); held || err != nil {
+		return err // a batch part waits for its batch's other pages (batch.go)
+	}
 	d, err := pipeline.Decide(ctx, &f.Reading, env)
 	if err != nil {
 		return err
