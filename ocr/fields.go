@@ -73,23 +73,31 @@ func (e *Engine) readText(t *tess, r region, f *forms.Field, thr uint8) (read, e
 		return read{"", 0.05}, nil
 	}
 	rd := normalise(f, raw, conf)
+	// readAgain reads the same ink at another scale: whether Tesseract
+	// reads the same from a different picture of it.
+	readAgain := func() (bool, error) {
+		again, err := t.read(scaleGray(img, 0.6), fieldDPI*0.6, psm, set)
+		if err != nil {
+			return false, fmt.Errorf("field %s: %w", f.Name, err)
+		}
+		raw2, conf2 := joinWords(trimNoise(again))
+		return strings.EqualFold(rd.text, normalise(f, raw2, conf2).text), nil
+	}
 	if f.Kind == forms.KindDigits || f.Kind == forms.KindDate {
-		return e.checkGlyphs(rd, k, r, f)
+		return e.checkGlyphs(rd, k, r, f, readAgain)
 	}
 	if rd.conf < verifyAbove {
 		return rd, nil
 	}
-	// A confident read is read again from the same ink at another scale.
-	// If the two differ, neither is sure; if they agree, a read just short
-	// of sure gains some of the way (Tesseract is diffident about strings
-	// no dictionary knows, like e-mail names).
-	again, err := t.read(scaleGray(img, 0.6), fieldDPI*0.6, psm, set)
+	// A confident read is read again. If the two differ, neither is sure;
+	// if they agree, a read just short of sure gains some of the way
+	// (Tesseract is diffident about strings no dictionary knows, like
+	// e-mail names).
+	same, err := readAgain()
 	if err != nil {
-		return read{}, fmt.Errorf("field %s: %w", f.Name, err)
+		return read{}, err
 	}
-	raw2, conf2 := joinWords(trimNoise(again))
-	rd2 := normalise(f, raw2, conf2)
-	if !strings.EqualFold(rd.text, rd2.text) {
+	if !same {
 		rd.conf = math.Min(rd.conf, 0.5)
 		return rd, nil
 	}
@@ -98,15 +106,25 @@ func (e *Engine) readText(t *tess, r region, f *forms.Field, thr uint8) (read, e
 }
 
 // Text reads at or above verifyAbove are read twice; agreement closes
-// agreeGain of the distance to certainty.
+// agreeGain of the distance to certainty. Digits and dates that the
+// character reader disagrees with are read twice at or above tieAbove, and
+// keep at most tieConf when the two agree.
 const (
 	verifyAbove = 0.85
 	agreeGain   = 0.4
+	tieAbove    = 0.9
+	tieConf     = 0.94
 )
 
 // checkGlyphs reads digits and dates a second way, character by
 // character, and weighs Tesseract's reading by whether the two agree.
-func (e *Engine) checkGlyphs(rd read, k inkOf, r region, f *forms.Field) (read, error) {
+//
+// When the character reader disagrees with a confident Tesseract reading,
+// the tie is broken by Tesseract reading the ink again at another scale
+// (readAgain): the character reader is the weaker of the two on type,
+// whose touching characters it cannot part, so two agreeing Tesseract
+// reads keep a confidence just short of certain.
+func (e *Engine) checkGlyphs(rd read, k inkOf, r region, f *forms.Field, readAgain func() (bool, error)) (read, error) {
 	g, share, err := readGlyphs(k, r)
 	if err != nil {
 		return read{}, err
@@ -128,6 +146,16 @@ func (e *Engine) checkGlyphs(rd read, k inkOf, r region, f *forms.Field) (read, 
 	}
 	if share >= 0.5 && len(gd) == len(td) {
 		// As many characters, read confidently, and different ones.
+		if rd.conf >= tieAbove {
+			same, err := readAgain()
+			if err != nil {
+				return read{}, err
+			}
+			if same {
+				rd.conf = math.Min(rd.conf, tieConf)
+				return rd, nil
+			}
+		}
 		rd.conf = math.Min(rd.conf, 0.6)
 	}
 	return rd, nil

@@ -60,7 +60,44 @@ func (e *Engine) readFields(ctx context.Context, t *tess, up *image.Gray, p Page
 			Source: forms.FromEngine, Sure: conf >= e.thr.For(f.Kind),
 		}
 	}
+	doubtOddYears(vals, id.rev.Pages[id.page-1].Fields, e.thr.For(forms.KindDate))
 	return vals, nil
+}
+
+// oddYearConf is the most confidence left to a date whose year disagrees
+// with the form's other dates.
+const oddYearConf = 0.6
+
+// doubtOddYears weighs the dates of a form's header against each other.
+// They are written within days of one another (the request, and the
+// signatures below it), so a year that differs from the year the others
+// agree on is most likely a misread digit, and two dates that disagree
+// cannot both be sure. Table rows and the ITD block are left alone: their
+// dates are not the submitter's of the day.
+func doubtOddYears(vals map[string]forms.Value, fields []forms.Field, thr float64) {
+	years := map[string]string{}
+	count := map[string]int{}
+	for _, f := range fields {
+		v, ok := vals[f.Name]
+		if f.Kind != forms.KindDate || f.Row > 0 || f.Group == "itd" || !ok || len(v.Text) != len("01/02/2006") {
+			continue
+		}
+		y := v.Text[6:]
+		years[f.Name] = y
+		count[y]++
+	}
+	if len(count) < 2 {
+		return
+	}
+	for name, y := range years {
+		if 2*count[y] > len(years) {
+			continue // the year most of the dates agree on
+		}
+		v := vals[name]
+		v.Confidence = math.Min(v.Confidence, oddYearConf)
+		v.Sure = v.Confidence >= thr
+		vals[name] = v
+	}
 }
 
 // regionBox is the area read for a field: its box with room for writing
