@@ -323,6 +323,47 @@ func TestBatchInTwoFaxes(t *testing.T) {
 	}
 }
 
+// TestBatchPageSentTwice sends pages 1-2 of a three-page batch, then
+// pages 2-3: the second copy of page 2 is kept as a duplicate and never
+// read into the batch, so its rows yield no second request.
+func TestBatchPageSentTwice(t *testing.T) {
+	rows := slices.Repeat([]string{corpus.RowValid}, 21)
+	rows[12] = "unknown_employee"
+	b := makeBatch(t, corpus.BatchSpec{ID: "twice", Rows: rows, Parts: [][]int{{1, 2}, {2, 3}}})
+	_, st := openDB(t)
+	reg := forms.MustLoad()
+	r, err := work.New(work.Config{Store: st, Reader: newEngine(t, reg), Registry: reg, Rules: rules(), Workers: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ingest(t, r, b.parts[0])
+	ingest(t, r, b.parts[1])
+	exp, err := st.Export(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	first, second := exp[b.parts[0].key], exp[b.parts[1].key]
+	if len(first.Forms) != 2 || len(second.Forms) != 1 || second.Forms[0].Status != store.StatusJoined {
+		t.Fatalf("the faxes hold %d and %d forms (second %s); want the first part and the joined batch, and the second part joined",
+			len(first.Forms), len(second.Forms), second.Forms[0].Status)
+	}
+	joined := first.Forms[1]
+	checkBatch(t, st, joined, b.truth, nil, false, b.queue)
+	var origins []string
+	for _, o := range joined.Origins {
+		origins = append(origins, fmt.Sprintf("%d:%s/%d dup=%v", o.BatchPage, o.MessageKey, o.Page, o.Duplicate))
+	}
+	want := []string{
+		fmt.Sprintf("1:%s/1 dup=false", b.parts[0].key),
+		fmt.Sprintf("2:%s/2 dup=false", b.parts[0].key),
+		fmt.Sprintf("2:%s/1 dup=true", b.parts[1].key),
+		fmt.Sprintf("3:%s/2 dup=false", b.parts[1].key),
+	}
+	if !slices.Equal(origins, want) {
+		t.Errorf("origins %v, want %v", origins, want)
+	}
+}
+
 // TestBatchPartNeverCompletes sends pages 1-2 of a three-page batch and
 // never page 3: the part waits for Rules.BatchWait, then the batch goes
 // to review as it is, naming the missing page, with nothing queued.
