@@ -66,7 +66,12 @@ func (e *Engine) readText(t *tess, r region, f *forms.Field, thr uint8) (read, e
 	raw, conf := joinWords(trimNoise(words))
 	if raw == "" {
 		if len(words) > 0 {
-			// Only stray marks were read: most likely specks, not surely.
+			// Only stray marks were read. Without a piece of ink the size
+			// of a letter, they are specks or the remains of the box;
+			// otherwise perhaps writing Tesseract could not make out.
+			if letterSized(k, r) == 0 {
+				return read{"", 0.975}, nil
+			}
 			return read{"", 0.6}, nil
 		}
 		// Ink Tesseract cannot read: something is written, we do not know what.

@@ -100,6 +100,19 @@ func doubtOddYears(vals map[string]forms.Value, fields []forms.Field, thr float6
 	}
 }
 
+// letterSized counts the pieces of ink the size of a letter: a stroke
+// 3.5pt long or a blot of 4pt².
+func letterSized(k inkOf, r region) int {
+	n := 0
+	for _, b := range k.blobs {
+		h, w := float64(b.bounds.Dy())/r.px, float64(b.bounds.Dx())/r.px
+		if h >= 3.5 || w >= 3.5 || float64(b.area)/(r.px*r.px) >= 4 {
+			n++
+		}
+	}
+	return n
+}
+
 // regionBox is the area read for a field: its box with room for writing
 // that strays above the line, below it (descenders, signatures) or over
 // the edge of a mark's square.
@@ -128,14 +141,7 @@ func presence(k inkOf, r region) float64 {
 	case len(k.blobs) == 0:
 		return 0.1
 	}
-	// Pieces the size of a letter: a stroke 3.5pt long or a blot of 4pt².
-	letters := 0
-	for _, b := range k.blobs {
-		h, w := float64(b.bounds.Dy())/r.px, float64(b.bounds.Dx())/r.px
-		if h >= 3.5 || w >= 3.5 || float64(b.area)/(r.px*r.px) >= 4 {
-			letters++
-		}
-	}
+	letters := letterSized(k, r)
 	switch {
 	case letters == 0 && len(k.blobs) <= 2 && area < 4:
 		return 0.04 // a speck or two, smaller than any letter

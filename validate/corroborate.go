@@ -62,10 +62,8 @@ func (j *judge) settle() {
 			j.settleEmail("email", j.reading.Values["first_name"].Text, j.reading.Values["last_name"].Text)
 		}
 		for _, pair := range [][2]string{{"admin_email", "admin_name"}, {"notify_email", "notify_name"}} {
-			if v, ok := j.reading.Values[pair[1]]; ok && (usable(v) || v.Confidence >= writtenNameFloor) {
-				if words := strings.Fields(v.Text); len(words) >= 2 {
-					j.settleEmail(pair[0], words[0], words[len(words)-1])
-				}
+			if words := strings.Fields(j.reading.Values[pair[1]].Text); len(words) >= 2 {
+				j.settleEmail(pair[0], words[0], words[len(words)-1])
 			}
 		}
 	case "batch":
@@ -76,11 +74,6 @@ func (j *judge) settle() {
 		}
 	}
 }
-
-// writtenNameFloor is the least confidence a name written beside an e-mail
-// needs to settle the e-mail: two reads that agree exactly, neither of
-// them a guess.
-const writtenNameFloor = 0.5
 
 // sure reports whether a field's value may be judged as read: the engine
 // was sure of it, a reviewer set it, or another source settled it.
