@@ -41,6 +41,28 @@ type BatchPart struct {
 // Anything less certain is decided as it is, and the rules send a batch
 // short of pages to review (validate.CodeBatchIncomplete).
 func Partial(reg *forms.Registry, r *forms.Reading) (part BatchPart, key validate.BatchKey, ok bool) {
+	part, key, ok = asPart(reg, r)
+	if !ok || len(part.Held) >= key.PageCount || part.Held[len(part.Held)-1] > key.PageCount {
+		return BatchPart{}, validate.BatchKey{}, false
+	}
+	return part, key, true
+}
+
+// Whole returns a reading that holds every page of its batch, numbered
+// with confidence, as a part, with the batch's key; ok is false for any
+// other reading.
+func Whole(reg *forms.Registry, r *forms.Reading) (part BatchPart, key validate.BatchKey, ok bool) {
+	part, key, ok = asPart(reg, r)
+	if !ok || part.Unsure || len(part.Held) != key.PageCount || part.Held[len(part.Held)-1] != key.PageCount {
+		return BatchPart{}, validate.BatchKey{}, false
+	}
+	return part, key, true
+}
+
+// asPart returns a batch-removal reading of a current revision with a
+// page count read with confidence, a first page number and a four-digit
+// location code as a part of its batch.
+func asPart(reg *forms.Registry, r *forms.Reading) (BatchPart, validate.BatchKey, bool) {
 	fam := reg.Family(r.Family)
 	if fam == nil || fam.Kind != "batch" || !r.Known {
 		return BatchPart{}, validate.BatchKey{}, false
@@ -56,7 +78,7 @@ func Partial(reg *forms.Registry, r *forms.Reading) (part BatchPart, key validat
 		}
 		unsure = true
 	}
-	if held == nil || count == 0 || len(held) >= count || held[len(held)-1] > count {
+	if len(held) == 0 || count == 0 {
 		return BatchPart{}, validate.BatchKey{}, false
 	}
 	// The location code as read, however sure: a misread code only keeps
@@ -66,11 +88,55 @@ func Partial(reg *forms.Registry, r *forms.Reading) (part BatchPart, key validat
 	if len(loc) != 4 {
 		return BatchPart{}, validate.BatchKey{}, false
 	}
-	key = validate.BatchKey{
+	key := validate.BatchKey{
 		Family: r.Family, Revision: r.Revision, LocationCode: loc, PageCount: count,
 		SchoolName: sureText(r, "school_name", letters), AdminName: sureText(r, "admin_name", letters),
 	}
 	return BatchPart{Reading: *r, Held: held, Unsure: unsure}, key, true
+}
+
+// Agree reports whether two parts read the same pages alike: on every
+// batch page both hold, at least four in five of the employee numbers
+// either lists the other lists too. perPage is the table rows of a page.
+// Parts that agree are copies of one batch, not two batches from one
+// school.
+func Agree(a, b BatchPart, perPage int) bool {
+	na, nb := a.numbers(perPage), b.numbers(perPage)
+	for page, xs := range na {
+		ys, ok := nb[page]
+		if !ok {
+			continue
+		}
+		same := 0
+		for _, x := range xs {
+			if slices.Contains(ys, x) {
+				same++
+			}
+		}
+		if 5*same < 4*max(len(xs), len(ys)) {
+			return false
+		}
+	}
+	return true
+}
+
+// numbers returns the employee numbers a part lists, by batch page.
+func (p BatchPart) numbers(perPage int) map[int][]string {
+	out := map[int][]string{}
+	for _, n := range p.Held {
+		out[n] = nil
+	}
+	for name, v := range p.Reading.Values {
+		row, col, ok := forms.SplitRowField(name)
+		k := (row - 1) / max(perPage, 1)
+		if !ok || col != "employee_number" || k >= len(p.Held) {
+			continue
+		}
+		if num := strings.Map(digitsOnly, v.Text); num != "" {
+			out[p.Held[k]] = append(out[p.Held[k]], num)
+		}
+	}
+	return out
 }
 
 // sureText returns a header value read with confidence (or set by a

@@ -29,6 +29,7 @@ func part(rev *forms.Revision, first, count int, docPages ...int) BatchPart {
 		for row := 1; row <= 2; row++ {
 			name := fmt.Sprintf("p%dr%02d", first+k, row)
 			r.Values[forms.RowField(k*per+row, "last_name")] = sure(name, doc)
+			r.Values[forms.RowField(k*per+row, "employee_number")] = sure(fmt.Sprintf("%08d", 1000*(first+k)+row), doc)
 		}
 	}
 	held := make([]int, len(docPages))
@@ -71,6 +72,58 @@ func TestPartial(t *testing.T) {
 				t.Errorf("key %+v", key)
 			}
 		})
+	}
+}
+
+func TestWhole(t *testing.T) {
+	reg := forms.MustLoad()
+	rev := reg.Family("batch-removal").Current()
+	cases := []struct {
+		name string
+		r    forms.Reading
+		want bool
+	}{
+		{"pages 1-3 of 3", part(rev, 1, 3, 1, 2, 3).Reading, true},
+		{"pages 1-2 of 3", part(rev, 1, 3, 1, 2).Reading, false},
+		{"pages 2-4 of 3", part(rev, 2, 3, 1, 2, 3).Reading, false},
+		{"an unsure page number", unsure(part(rev, 1, 3, 1, 2, 3).Reading, "page_number"), false},
+		{"an unsure page count", unsure(part(rev, 1, 3, 1, 2, 3).Reading, "page_count"), false},
+	}
+	for _, tc := range cases {
+		if _, _, ok := Whole(reg, &tc.r); ok != tc.want {
+			t.Errorf("%s: Whole = %v, want %v", tc.name, ok, tc.want)
+		}
+	}
+}
+
+func TestAgree(t *testing.T) {
+	rev := forms.MustLoad().Family("batch-removal").Current()
+	per := rev.TableRows()
+	whole := part(rev, 1, 3, 1, 2, 3)
+	misread := part(rev, 1, 3, 1, 2)
+	misread.Reading.Values[forms.RowField(1, "employee_number")] = forms.Value{Text: "99999999", Sure: true}
+	other := part(rev, 1, 3, 1, 2)
+	for name, v := range other.Reading.Values {
+		if _, col, ok := forms.SplitRowField(name); ok && col == "employee_number" {
+			v.Text = "5" + v.Text[1:]
+			other.Reading.Values[name] = v
+		}
+	}
+	cases := []struct {
+		name string
+		a, b BatchPart
+		want bool
+	}{
+		{"a copy of pages 1-2", part(rev, 1, 3, 4, 5), whole, true},
+		{"page 3 alone", part(rev, 3, 3, 1), whole, true},
+		{"one of two numbers misread", misread, whole, false},
+		{"other people on the same pages", other, whole, false},
+		{"no page in common", part(rev, 3, 3, 1), part(rev, 1, 3, 1, 2), true},
+	}
+	for _, tc := range cases {
+		if got := Agree(tc.a, tc.b, per); got != tc.want {
+			t.Errorf("%s: Agree = %v, want %v", tc.name, got, tc.want)
+		}
 	}
 }
 
@@ -158,12 +211,15 @@ func TestJoinBatch(t *testing.T) {
 			}
 			rows := 0
 			for name, v := range r.Values {
-				row, _, ok := forms.SplitRowField(name)
+				row, col, ok := forms.SplitRowField(name)
 				if !ok {
 					continue
 				}
 				rows++
 				want := fmt.Sprintf("p%dr%02d", (row-1)/per+1, (row-1)%per+1)
+				if col == "employee_number" {
+					want = fmt.Sprintf("%08d", 1000*((row-1)/per+1)+(row-1)%per+1)
+				}
 				if v.Text != want || v.Page != (row-1)/per+1 {
 					t.Errorf("%s = %q on page %d, want %q on page %d", name, v.Text, v.Page, want, (row-1)/per+1)
 				}
@@ -171,8 +227,8 @@ func TestJoinBatch(t *testing.T) {
 					t.Errorf("%s read from the wrong part (confidence %v)", name, v.Confidence)
 				}
 			}
-			if rows != 2*len(tc.pages) {
-				t.Errorf("%d rows joined, want %d", rows, 2*len(tc.pages))
+			if rows != 4*len(tc.pages) {
+				t.Errorf("%d cells joined, want %d", rows, 4*len(tc.pages))
 			}
 			for n, text := range tc.rows {
 				if got := r.Values[forms.RowField(n, "last_name")].Text; got != text {

@@ -25,6 +25,9 @@ const (
 	BatchWaiting = "waiting" // waiting for pages
 	BatchJoined  = "joined"  // every page came; the joined form is decided
 	BatchExpired = "expired" // the wait ended first; the joined form goes to review
+	// BatchSuperseded: a later message brought the whole batch again; its
+	// form (Batch.FormID) is decided, and the parts never are.
+	BatchSuperseded = "superseded"
 )
 
 // Batch is a batch-removal form that came in parts, with where each of its
@@ -244,6 +247,26 @@ func SaveJoinedBatch(ctx context.Context, tx pgx.Tx, batchID int64, status strin
 		map[string]any{"form": id, "pages": r.Pages})
 }
 
+// SupersedeBatch closes a waiting batch that a complete form (formID) of
+// a later message holds whole, its pages read alike: the batch's parts
+// are marked joined to that form and are never decided.
+func SupersedeBatch(ctx context.Context, tx pgx.Tx, batchID, formID int64) error {
+	tag, err := tx.Exec(ctx, `UPDATE batches SET status = 'superseded', form_id = $2, closed_at = now()
+		WHERE id = $1 AND status = 'waiting'`, batchID, formID)
+	if err != nil {
+		return fmt.Errorf("store: supersede batch %d: %w", batchID, err)
+	}
+	if tag.RowsAffected() != 1 {
+		return fmt.Errorf("store: supersede batch %d: %w", batchID, ErrNotWaiting)
+	}
+	if _, err := tx.Exec(ctx, `UPDATE forms SET status = 'joined', reason = $2, updated_at = now()
+		WHERE id IN (SELECT part_form_id FROM batch_pages WHERE batch_id = $1) AND status = 'waiting'`,
+		batchID, fmt.Sprintf("superseded by form %d, which holds every page of its batch", formID)); err != nil {
+		return fmt.Errorf("store: mark parts of batch %d superseded: %w", batchID, err)
+	}
+	return audit(ctx, tx, ActorEngine, "batch.superseded", subject("batch", batchID), map[string]any{"form": formID})
+}
+
 // ErrNotWaiting is returned when a batch to close was no longer waiting.
 var ErrNotWaiting = errors.New("batch is no longer waiting")
 
@@ -295,7 +318,7 @@ type PageOrigin struct {
 // in batch page order (a duplicate after the page it copies); nil for any
 // other form, whose values' pages are its own document's.
 func (s *Store) PageOrigins(ctx context.Context, formID int64) ([]PageOrigin, error) {
-	rows, err := s.pool.Query(ctx, originsQuery+` WHERE b.form_id = $1 ORDER BY bp.batch_page, bp.duplicate, bp.arrived`, formID)
+	rows, err := s.pool.Query(ctx, originsQuery+` WHERE b.form_id = $1 AND b.status <> 'superseded' ORDER BY bp.batch_page, bp.duplicate, bp.arrived`, formID)
 	if err != nil {
 		return nil, fmt.Errorf("store: page origins of form %d: %w", formID, err)
 	}

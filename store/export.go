@@ -250,7 +250,7 @@ func exportTx(ctx context.Context, tx pgx.Tx, out Export) error {
 		return err
 	}
 
-	rows, err = tx.Query(ctx, originsQuery+` WHERE b.form_id IS NOT NULL ORDER BY b.form_id, bp.batch_page, bp.duplicate, bp.arrived`)
+	rows, err = tx.Query(ctx, originsQuery+` WHERE b.form_id IS NOT NULL AND b.status <> 'superseded' ORDER BY b.form_id, bp.batch_page, bp.duplicate, bp.arrived`)
 	if err != nil {
 		return err
 	}

@@ -29,7 +29,9 @@ import (
 //	decided: the rules send the form to review, naming the missing pages.
 //
 // Pages a later message brings again are kept as duplicates and never read
-// twice, so they cannot double a request.
+// twice, so they cannot double a request; a batch still waiting when a
+// later message brings it whole, its pages read alike, is superseded by
+// that form and never decided.
 
 // holdBatchPart adds a form holding only some of its batch's pages to its
 // batch, joining the batch when the form completes it, and completes the
@@ -38,7 +40,7 @@ import (
 func (r *Runner) holdBatchPart(ctx context.Context, job *river.Job[DecideArgs], f store.FormToDecide) (bool, error) {
 	part, key, ok := pipeline.Partial(r.cfg.Registry, &f.Reading)
 	if !ok {
-		return false, nil
+		return false, r.supersedeCopies(ctx, f)
 	}
 	st := r.cfg.Store
 	if joined, err := st.IsJoinedBatch(ctx, f.ID); err != nil || joined {
@@ -149,23 +151,9 @@ func (r *Runner) joinBatch(ctx context.Context, tx pgx.Tx, batchID int64, status
 	if rev == nil {
 		return 0, fmt.Errorf("work: batch %d is of %s@%s, which the registry does not have", b.ID, b.Family, b.Revision)
 	}
-	var parts []pipeline.BatchPart
-	for _, id := range b.Parts() {
-		f, err := r.cfg.Store.Form(ctx, id)
-		if err != nil {
-			return 0, err
-		}
-		at := map[int]int{} // document page -> batch page
-		for _, p := range b.Pages {
-			if p.PartFormID == id {
-				at[p.Page] = p.BatchPage
-			}
-		}
-		part := pipeline.BatchPart{Reading: f.Reading}
-		for _, pg := range f.Reading.Pages {
-			part.Held = append(part.Held, at[pg])
-		}
-		parts = append(parts, part)
+	parts, err := r.batchParts(ctx, b)
+	if err != nil {
+		return 0, err
 	}
 	joined, _, err := pipeline.JoinBatch(rev, parts)
 	if err != nil {
@@ -186,6 +174,75 @@ func (r *Runner) joinBatch(ctx context.Context, tx pgx.Tx, batchID int64, status
 	}
 	r.log.Info("batch joined", "batch", b.ID, "form", id, "status", status, "pages", len(joined.Pages), "parts", len(parts))
 	return id, nil
+}
+
+// batchParts loads a batch's parts as read, in the order they arrived.
+func (r *Runner) batchParts(ctx context.Context, b store.Batch) ([]pipeline.BatchPart, error) {
+	var parts []pipeline.BatchPart
+	for _, id := range b.Parts() {
+		f, err := r.cfg.Store.Form(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		at := map[int]int{} // document page -> batch page
+		for _, p := range b.Pages {
+			if p.PartFormID == id {
+				at[p.Page] = p.BatchPage
+			}
+		}
+		part := pipeline.BatchPart{Reading: f.Reading}
+		for _, pg := range f.Reading.Pages {
+			part.Held = append(part.Held, at[pg])
+		}
+		parts = append(parts, part)
+	}
+	return parts, nil
+}
+
+// supersedeCopies closes the batches waiting for pages that a form
+// holding its whole batch brings again (same key, its pages read alike):
+// a school that sent pages 1-2 and then the whole batch has its rows
+// decided once, from the whole. The form itself is decided as usual.
+func (r *Runner) supersedeCopies(ctx context.Context, f store.FormToDecide) error {
+	whole, key, ok := pipeline.Whole(r.cfg.Registry, &f.Reading)
+	if !ok {
+		return nil
+	}
+	st := r.cfg.Store
+	if joined, err := st.IsJoinedBatch(ctx, f.ID); err != nil || joined {
+		return err
+	}
+	per := r.cfg.Registry.Revision(key.Family, key.Revision).TableRows()
+	return st.InTx(ctx, func(tx pgx.Tx) error {
+		if err := store.LockBatches(ctx, tx, key.LocationCode, key.PageCount); err != nil {
+			return err
+		}
+		waiting, err := store.WaitingBatches(ctx, tx, key.Family, key.Revision, key.LocationCode, key.PageCount)
+		if err != nil {
+			return err
+		}
+		for _, w := range waiting {
+			if !w.Compatible(key) {
+				continue
+			}
+			parts, err := r.batchParts(ctx, w)
+			if err != nil {
+				return err
+			}
+			alike := true
+			for _, p := range parts {
+				alike = alike && pipeline.Agree(p, whole, per)
+			}
+			if !alike {
+				continue
+			}
+			if err := store.SupersedeBatch(ctx, tx, w.ID, f.ID); err != nil {
+				return err
+			}
+			r.log.Info("batch waiting for pages superseded by a form holding it whole", "batch", w.ID, "form", f.ID)
+		}
+		return nil
+	})
 }
 
 // ExpireBatches ends the wait of every batch whose wait ended by now: the
