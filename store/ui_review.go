@@ -38,7 +38,7 @@ type ReviewQueueItem struct {
 // ReviewQueue lists the forms waiting for a reviewer, oldest message
 // first. Claims that lapsed by now are not reported.
 func (s *Store) ReviewQueue(ctx context.Context, now time.Time) ([]ReviewQueueItem, error) {
-	rows, err := s.pool.Query(ctx, `SELECT t.id, t.form_id, t.decision_id, t.items, t.created_at, f.family, f.revision,
+	rows, err := s.pool.Query(ctx, `SELECT t.form_id, t.id, t.decision_id, t.items, t.created_at, f.family, f.revision,
 			m.received_at, d.outcome, COALESCE(c.user_name, ''), COALESCE(c.expires_at, 'epoch'::timestamptz)
 		FROM review_tasks t
 		JOIN forms f ON f.id = t.form_id
@@ -400,6 +400,7 @@ func setReviewerValues(ctx context.Context, tx pgx.Tx, res Resolution) error {
 		}
 		if err := audit(ctx, tx, res.By, action, subject("form", res.FormID), map[string]any{
 			"field": n, "old": old, "new": v.Text, "old_confidence": oldConf, "old_source": oldSource, "was_read": found,
+			"source": string(forms.FromReviewer),
 		}); err != nil {
 			return err
 		}
