@@ -42,13 +42,19 @@ func (e *Engine) readText(t *tess, r region, f *forms.Field, thr uint8) (read, e
 		return emptyRead(k), nil
 	}
 	// Ink that fits in 3pt by 3pt is smaller than any letter written or
-	// typed on the form: a speck, or a stray dot. With little ink it is
-	// surely noise; with more it may be a blot over a small letter.
+	// typed on the form: a speck, or a stray dot. With less ink than a
+	// letter's stroke (see letterSized) it is surely noise; with more it
+	// may be a blot over a small letter.
 	if float64(k.bounds.Dy())/r.px < 3 && float64(k.bounds.Dx())/r.px < 3 {
-		if float64(k.area)/(r.px*r.px) < 2.5 {
+		if float64(k.area)/(r.px*r.px) < 4 {
 			return read{"", 0.98}, nil
 		}
 		return read{"", 0.6}, nil
+	}
+	// A few specks scattered over the box, none the size of a letter's
+	// stroke, are no more writing than one.
+	if letterSized(k, r) == 0 && len(k.blobs) <= 3 && float64(k.area)/(r.px*r.px) < 6 {
+		return read{"", 0.975}, nil
 	}
 	img := k.clean(r, int(3*r.px))
 	set, psm := charSet(f), psmLine
