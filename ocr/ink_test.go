@@ -1,8 +1,11 @@
 package ocr
 
 import (
+	"context"
 	"image"
 	"testing"
+
+	"github.com/lausd/misis-intake/forms"
 )
 
 // inkRegion returns a region at fieldDPI, 60 x 20 points, with black
@@ -60,6 +63,43 @@ func TestWithoutStrays(t *testing.T) {
 			}
 			if inked != got.area {
 				t.Errorf("mask holds %d pixels, area says %d", inked, got.area)
+			}
+		})
+	}
+}
+
+// TestBlankFieldWithSpecks checks that specks a fax leaves in a field,
+// none the size of a letter's stroke, read as a surely blank field, and
+// that one stroke of a letter does not.
+func TestBlankFieldWithSpecks(t *testing.T) {
+	e := testEngine(t)
+	tc, err := e.pool.get(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.pool.put(tc)
+	field := &forms.Field{Name: "itd_reason", Kind: forms.KindText, Box: forms.Box{W: 60, H: 20}}
+	tests := []struct {
+		name  string
+		rects [][4]float64
+		blank bool // surely blank
+	}{
+		{"clean", nil, true},
+		{"one fax-normal speck", [][4]float64{{30, 8, 1.2, 2.6}}, true},
+		{"two specks far apart", [][4]float64{{5, 8, 1.2, 2.6}, {50, 12, 1.4, 2.4}}, true},
+		{"three dots", [][4]float64{{5, 8, 1, 1}, {25, 12, 1, 1}, {50, 5, 1, 1}}, true},
+		{"a stroke of a letter", [][4]float64{{30, 6, 1.2, 7}}, false},
+		{"a blot", [][4]float64{{30, 8, 2.8, 2.8}}, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rd, err := e.readText(tc, inkRegion(tt.rects...), field, 128)
+			if err != nil {
+				t.Fatal(err)
+			}
+			sure := rd.text == "" && rd.conf >= e.thr.For(forms.KindText)
+			if sure != tt.blank {
+				t.Errorf("read %q at %.3f; surely blank %v, want %v", rd.text, rd.conf, sure, tt.blank)
 			}
 		})
 	}
