@@ -279,11 +279,22 @@ func nonNil[T any](s []T) []T {
 	return s
 }
 
-// insertRequest queues one request, once per form and row; it returns 0
-// when that request was queued before.
+// insertRequest queues one request, once per form and row and once per
+// form and employee; it returns 0 when that request was queued before. A
+// later round may name another row for an employee already queued: a
+// reviewer's correction of an earlier row of a batch makes it the first
+// to list someone a later row's request was queued for.
 func insertRequest(ctx context.Context, tx pgx.Tx, formID, decisionID int64, q validate.Request) (int64, error) {
 	if q.Queue == "" {
 		return 0, fmt.Errorf("store: request of form %d row %d has no queue", formID, q.Row)
+	}
+	var queued bool
+	if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM requests WHERE form_id = $1 AND employee_number = $2)`,
+		formID, q.EmployeeNumber).Scan(&queued); err != nil {
+		return 0, fmt.Errorf("store: insert request: %w", err)
+	}
+	if queued {
+		return 0, nil
 	}
 	var id int64
 	err := tx.QueryRow(ctx, `INSERT INTO requests (form_id, decision_id, form_row, action, family, employee_number,
