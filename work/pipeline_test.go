@@ -128,17 +128,7 @@ func hasCode(rs []store.ExportReason, code string) bool {
 func TestSampleEndToEnd(t *testing.T) {
 	ctx := context.Background()
 	_, st := openDB(t)
-	reg := forms.MustLoad()
-	r, err := work.New(work.Config{Store: st, Reader: newEngine(t, reg), Registry: reg, Rules: rules(), Workers: 2})
-	if err != nil {
-		t.Fatal(err)
-	}
-	subs := loadSample(t, 0)
-	for _, s := range subs {
-		if _, err := r.IngestFile(ctx, s.path, s.raw); err != nil {
-			t.Fatal(err)
-		}
-	}
+	r, subs := ingestSample(t, st, forms.MustLoad())
 	// The same message again, a resent document and a corrupt one.
 	again, err := r.IngestFile(ctx, subs[0].path, subs[0].raw)
 	if err != nil {
