@@ -1,6 +1,7 @@
 package ocr
 
 import (
+	"image"
 	"math/rand/v2"
 	"sort"
 	"strings"
@@ -79,7 +80,18 @@ func readGlyphs(k inkOf, r region) (string, float64, error) {
 		if vec == nil {
 			continue
 		}
-		c, share := nearestGlyph(protos, vec)
+		c, share := nearestGlyph(protos, vec, glyphChars)
+		// An 8 has two holes, a 0, 6 or 9 one: where the nearest
+		// prototypes name a digit with another count of holes than the
+		// ink has, the nearest digit with that count is read instead.
+		switch holes := countHoles(k.mask, w, bb); {
+		case c == '8' && holes == 1:
+			var s float64
+			c, s = nearestGlyph(protos, vec, "069")
+			share = min(share, s)
+		case (c == '0' || c == '6' || c == '9') && holes == 2:
+			c = '8'
+		}
 		// A one, a slash and a dash are strokes; their slant and length
 		// tell them apart better than a grid does.
 		switch aspect := float64(bb.Dy()) / float64(bb.Dx()); {
@@ -94,18 +106,23 @@ func readGlyphs(k inkOf, r region) (string, float64, error) {
 	return b.String(), least, nil
 }
 
-func nearestGlyph(protos []glyphProto, vec []float64) (byte, float64) {
+// nearestGlyph returns the character of chars most of the kNearest
+// prototypes nearest to vec are, and the share of them that are.
+func nearestGlyph(protos []glyphProto, vec []float64, chars string) (byte, float64) {
 	type hit struct {
 		d float64
 		c byte
 	}
-	hits := make([]hit, len(protos))
-	for i, p := range protos {
+	hits := make([]hit, 0, len(protos))
+	for _, p := range protos {
+		if strings.IndexByte(chars, p.char) < 0 {
+			continue
+		}
 		var dot float64
 		for k, v := range p.vec {
 			dot += v * vec[k]
 		}
-		hits[i] = hit{1 - dot, p.char}
+		hits = append(hits, hit{1 - dot, p.char})
 	}
 	sort.Slice(hits, func(i, j int) bool { return hits[i].d < hits[j].d })
 	votes := map[byte]int{}
@@ -119,4 +136,46 @@ func nearestGlyph(protos []glyphProto, vec []float64) (byte, float64) {
 		}
 	}
 	return best, float64(n) / kNearest
+}
+
+// countHoles counts the holes in the ink of mask (w pixels wide) inside
+// box b: areas of paper the ink closes all round, bigger than a speck of
+// paper a blot leaves.
+func countHoles(mask []bool, w int, b image.Rectangle) int {
+	bw, bh := b.Dx()+2, b.Dy()+2 // a margin of paper all round
+	ink := func(x, y int) bool {
+		x, y = x+b.Min.X-1, y+b.Min.Y-1
+		return x >= b.Min.X && y >= b.Min.Y && x < b.Max.X && y < b.Max.Y && mask[y*w+x]
+	}
+	seen := make([]bool, bw*bh)
+	fill := func(start int) int {
+		n, stack := 0, []int{start}
+		seen[start] = true
+		for len(stack) > 0 {
+			p := stack[len(stack)-1]
+			stack = stack[:len(stack)-1]
+			n++
+			x, y := p%bw, p/bw
+			for _, q := range [4][2]int{{x - 1, y}, {x + 1, y}, {x, y - 1}, {x, y + 1}} {
+				if q[0] < 0 || q[1] < 0 || q[0] >= bw || q[1] >= bh {
+					continue
+				}
+				i := q[1]*bw + q[0]
+				if !seen[i] && !ink(q[0], q[1]) {
+					seen[i] = true
+					stack = append(stack, i)
+				}
+			}
+		}
+		return n
+	}
+	fill(0) // the paper around the character
+	minHole := max(2, b.Dx()*b.Dy()/100)
+	holes := 0
+	for i := range seen {
+		if !seen[i] && !ink(i%bw, i/bw) && fill(i) >= minHole {
+			holes++
+		}
+	}
+	return holes
 }

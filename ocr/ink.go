@@ -200,8 +200,9 @@ func (k inkOf) clean(r region, margin int) *image.Gray {
 // Strays are pieces of ink no bigger than a dot that stand apart from the
 // writing: what a fax line or a scanner's dust leaves beside a field.
 const (
-	strayMax = 1.8 // points: at most this wide and this tall
-	strayGap = 2.0 // points of paper between a stray and any other ink
+	strayWide = 1.8 // points: at most this wide
+	strayTall = 2.8 // and this tall (a speck on a 98 dpi fax spans rows)
+	strayGap  = 2.0 // points of paper between a stray and any other ink
 )
 
 // withoutStrays returns k without its strays. Digits and dates hold no
@@ -210,7 +211,7 @@ const (
 // name or an initial.
 func (k inkOf) withoutStrays(r region, anywhere bool) inkOf {
 	small := func(b blob) bool {
-		return float64(b.bounds.Dx())/r.px <= strayMax && float64(b.bounds.Dy())/r.px <= strayMax
+		return float64(b.bounds.Dx())/r.px <= strayWide && float64(b.bounds.Dy())/r.px <= strayTall
 	}
 	gap := int(strayGap * r.px)
 	apart := func(i int) bool {

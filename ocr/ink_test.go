@@ -42,6 +42,8 @@ func TestWithoutStrays(t *testing.T) {
 		{"a dot touching a letter stays", [][4]float64{letter(5), dot(8.5, 12)}, true, 2},
 		{"a larger piece apart from the rest stays", [][4]float64{letter(5), {30, 8, 3, 3}}, true, 2},
 		{"a lone dot is left to the speck rule", [][4]float64{dot(20, 10)}, true, 1},
+		{"a speck a 98 dpi fax stretched goes", [][4]float64{{1, 2, 1.2, 2.4}, letter(10), letter(15)}, false, 2},
+		{"an apostrophe inside a name stays", [][4]float64{letter(5), {9, 6, 1, 2.4}, letter(12)}, false, 3},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
