@@ -101,6 +101,29 @@ func asPart(reg *forms.Registry, r *forms.Reading) (BatchPart, validate.BatchKey
 // Parts that agree are copies of one batch, not two batches from one
 // school.
 func Agree(a, b BatchPart, perPage int) bool {
+	return alike(a, b, perPage, func(same, n int) bool { return 5*same >= 4*n })
+}
+
+// Repeats reports whether part a only repeats what b holds: b holds every
+// page of a, with exactly the employee numbers a lists there, and a lists
+// someone. A page sent again with a number corrected does not repeat it.
+func Repeats(a, b BatchPart, perPage int) bool {
+	listed := 0
+	for _, xs := range a.numbers(perPage) {
+		listed += len(xs)
+	}
+	for _, n := range a.Held {
+		if !slices.Contains(b.Held, n) {
+			return false
+		}
+	}
+	return listed > 0 && alike(a, b, perPage, func(same, n int) bool { return same == n })
+}
+
+// alike reports whether, on every batch page both parts hold, the number
+// of employee numbers both list (same) against the most either lists (n)
+// is enough.
+func alike(a, b BatchPart, perPage int, enough func(same, n int) bool) bool {
 	na, nb := a.numbers(perPage), b.numbers(perPage)
 	for page, xs := range na {
 		ys, ok := nb[page]
@@ -113,7 +136,7 @@ func Agree(a, b BatchPart, perPage int) bool {
 				same++
 			}
 		}
-		if 5*same < 4*max(len(xs), len(ys)) {
+		if !enough(same, max(len(xs), len(ys))) {
 			return false
 		}
 	}

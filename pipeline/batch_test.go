@@ -127,6 +127,36 @@ func TestAgree(t *testing.T) {
 	}
 }
 
+func TestRepeats(t *testing.T) {
+	rev := forms.MustLoad().Family("batch-removal").Current()
+	per := rev.TableRows()
+	whole := part(rev, 1, 3, 1, 2, 3)
+	corrected := part(rev, 3, 3, 1)
+	corrected.Reading.Values[forms.RowField(2, "employee_number")] = forms.Value{Text: "99999999", Sure: true}
+	empty := part(rev, 3, 3, 1)
+	for name := range empty.Reading.Values {
+		if _, col, ok := forms.SplitRowField(name); ok && col == "employee_number" {
+			delete(empty.Reading.Values, name)
+		}
+	}
+	cases := []struct {
+		name string
+		a, b BatchPart
+		want bool
+	}{
+		{"page 3 again", part(rev, 3, 3, 4), whole, true},
+		{"pages 1-2 again", part(rev, 1, 3, 1, 2), whole, true},
+		{"page 3 corrected", corrected, whole, false},
+		{"a page listing nobody", empty, whole, false},
+		{"a page the other lacks", part(rev, 3, 3, 1), part(rev, 1, 3, 1, 2), false},
+	}
+	for _, tc := range cases {
+		if got := Repeats(tc.a, tc.b, per); got != tc.want {
+			t.Errorf("%s: Repeats = %v, want %v", tc.name, got, tc.want)
+		}
+	}
+}
+
 func blank(r forms.Reading, name string) forms.Reading {
 	r.Values[name] = forms.Value{Confidence: 0.99, Sure: true}
 	return r

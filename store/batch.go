@@ -25,8 +25,8 @@ const (
 	BatchWaiting = "waiting" // waiting for pages
 	BatchJoined  = "joined"  // every page came; the joined form is decided
 	BatchExpired = "expired" // the wait ended first; the joined form goes to review
-	// BatchSuperseded: a later message brought the whole batch again; its
-	// form (Batch.FormID) is decided, and the parts never are.
+	// BatchSuperseded: another message brought the whole batch; its form
+	// (Batch.FormID) is decided, and the parts never are.
 	BatchSuperseded = "superseded"
 )
 
@@ -247,9 +247,9 @@ func SaveJoinedBatch(ctx context.Context, tx pgx.Tx, batchID int64, status strin
 		map[string]any{"form": id, "pages": r.Pages})
 }
 
-// SupersedeBatch closes a waiting batch that a complete form (formID) of
-// a later message holds whole, its pages read alike: the batch's parts
-// are marked joined to that form and are never decided.
+// SupersedeBatch closes a waiting batch whose pages a complete form
+// (formID) holds, read alike: the batch's parts are marked joined to that
+// form and are never decided.
 func SupersedeBatch(ctx context.Context, tx pgx.Tx, batchID, formID int64) error {
 	tag, err := tx.Exec(ctx, `UPDATE batches SET status = 'superseded', form_id = $2, closed_at = now()
 		WHERE id = $1 AND status = 'waiting'`, batchID, formID)
@@ -261,7 +261,7 @@ func SupersedeBatch(ctx context.Context, tx pgx.Tx, batchID, formID int64) error
 	}
 	if _, err := tx.Exec(ctx, `UPDATE forms SET status = 'joined', reason = $2, updated_at = now()
 		WHERE id IN (SELECT part_form_id FROM batch_pages WHERE batch_id = $1) AND status = 'waiting'`,
-		batchID, fmt.Sprintf("superseded by form %d, which holds every page of its batch", formID)); err != nil {
+		batchID, fmt.Sprintf("superseded by form %d, which holds its pages", formID)); err != nil {
 		return fmt.Errorf("store: mark parts of batch %d superseded: %w", batchID, err)
 	}
 	return audit(ctx, tx, ActorEngine, "batch.superseded", subject("batch", batchID), map[string]any{"form": formID})
@@ -286,10 +286,32 @@ func ExpiredBatches(ctx context.Context, tx pgx.Tx, now time.Time, limit int) ([
 	return ids, nil
 }
 
+// DecidedBatchForms returns the forms of a family and revision decided
+// for a location (the digits of their location_code as read) from
+// messages received since since, oldest first: the forms a later copy of
+// some of their pages may repeat.
+func DecidedBatchForms(ctx context.Context, tx pgx.Tx, family, revision, locationCode string, since time.Time) ([]int64, error) {
+	rows, err := tx.Query(ctx, `SELECT f.id FROM forms f
+		JOIN attachments a ON a.id = f.attachment_id
+		JOIN messages m ON m.id = a.message_id
+		JOIN fields l ON l.form_id = f.id AND l.name = 'location_code'
+		WHERE f.family = $1 AND f.revision = $2 AND f.status = 'decided'
+			AND regexp_replace(l.value, '[^0-9]', '', 'g') = $3 AND m.received_at >= $4
+		ORDER BY f.id`, family, revision, locationCode, since)
+	if err != nil {
+		return nil, fmt.Errorf("store: decided batch forms: %w", err)
+	}
+	ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+	if err != nil {
+		return nil, fmt.Errorf("store: decided batch forms: %w", err)
+	}
+	return ids, nil
+}
+
 // IsJoinedBatch reports whether a form is the joined form of a batch.
 func (s *Store) IsJoinedBatch(ctx context.Context, formID int64) (bool, error) {
 	var ok bool
-	if err := s.pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM batches WHERE form_id = $1)`, formID).Scan(&ok); err != nil {
+	if err := s.pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM batches WHERE form_id = $1 AND status IN ('joined', 'expired'))`, formID).Scan(&ok); err != nil {
 		return false, fmt.Errorf("store: batch of form %d: %w", formID, err)
 	}
 	return ok, nil

@@ -54,6 +54,16 @@ func (r *Runner) holdBatchPart(ctx context.Context, job *river.Job[DecideArgs], 
 		if err := store.LockBatches(ctx, tx, key.LocationCode, key.PageCount); err != nil {
 			return err
 		}
+		wait := r.cfg.Rules.BatchWaitOrDefault()
+		if holder, err := r.copyOf(ctx, tx, part, key, f.Received.Add(-wait)); err != nil || holder != 0 {
+			if err == nil {
+				err = r.holdCopy(ctx, tx, f, src.AttachmentID, part, key, holder)
+			}
+			if err != nil {
+				return err
+			}
+			return complete(ctx, tx, job)
+		}
 		waiting, err := store.WaitingBatches(ctx, tx, key.Family, key.Revision, key.LocationCode, key.PageCount)
 		if err != nil {
 			return err
@@ -79,7 +89,7 @@ func (r *Runner) holdBatchPart(ctx context.Context, job *river.Job[DecideArgs], 
 			break
 		}
 		if b.ID == 0 {
-			b = store.Batch{BatchKey: key, ExpiresAt: f.Received.Add(r.cfg.Rules.BatchWaitOrDefault())}
+			b = store.Batch{BatchKey: key, ExpiresAt: f.Received.Add(wait)}
 			if b.ID, err = store.NewBatch(ctx, tx, b, b.ExpiresAt); err != nil {
 				return err
 			}
@@ -113,6 +123,50 @@ func (r *Runner) holdBatchPart(ctx context.Context, job *river.Job[DecideArgs], 
 		}
 		return complete(ctx, tx, job)
 	})
+}
+
+// copyOf returns the form, decided from a message received since since,
+// that holds the whole batch and everything part lists (pipeline.Repeats):
+// a part that only repeats pages already decided. It returns 0 when there
+// is none; a page sent again with a correction is not a copy.
+func (r *Runner) copyOf(ctx context.Context, tx pgx.Tx, part pipeline.BatchPart, key validate.BatchKey, since time.Time) (int64, error) {
+	ids, err := store.DecidedBatchForms(ctx, tx, key.Family, key.Revision, key.LocationCode, since)
+	if err != nil {
+		return 0, err
+	}
+	per := r.cfg.Registry.Revision(key.Family, key.Revision).TableRows()
+	for _, id := range ids {
+		f, err := r.cfg.Store.Form(ctx, id)
+		if err != nil {
+			return 0, err
+		}
+		whole, wkey, ok := pipeline.Whole(r.cfg.Registry, &f.Reading)
+		if ok && wkey.Compatible(key) && pipeline.Repeats(part, whole, per) {
+			return id, nil
+		}
+	}
+	return 0, nil
+}
+
+// holdCopy records a part that repeats pages a decided form holds as a
+// batch of its own, superseded at once by that form: the part is never
+// decided.
+func (r *Runner) holdCopy(ctx context.Context, tx pgx.Tx, f store.FormToDecide, attachmentID int64,
+	part pipeline.BatchPart, key validate.BatchKey, holder int64) error {
+	id, err := store.NewBatch(ctx, tx, store.Batch{BatchKey: key}, f.Received)
+	if err != nil {
+		return err
+	}
+	pages := make([]store.BatchPage, len(part.Held))
+	for k, n := range part.Held {
+		pages[k] = store.BatchPage{BatchPage: n, AttachmentID: attachmentID, Page: part.Reading.Pages[k], Duplicate: true}
+	}
+	added, err := store.AddBatchPart(ctx, tx, id, f.ID, pages, "a copy of pages decided in another form")
+	if err != nil || !added {
+		return err
+	}
+	r.log.Info("batch part repeats pages already decided", "form", f.ID, "decided_form", holder)
+	return store.SupersedeBatch(ctx, tx, id, holder)
 }
 
 // shares reports whether two lists of pages have a page in common.

@@ -369,27 +369,34 @@ func TestBatchPageSentTwice(t *testing.T) {
 }
 
 // TestBatchSentWhole sends pages 1-2 of a three-page batch, then the
-// whole batch again: the waiting part is superseded by the whole, which
-// is decided once, and its rows are never requested twice.
+// whole batch again, then page 3 once more: the waiting part is
+// superseded by the whole, which is decided once, and the last page is a
+// copy of what the whole holds; no row is requested twice.
 func TestBatchSentWhole(t *testing.T) {
 	rows := slices.Repeat([]string{corpus.RowValid}, 22)
 	rows[4] = "wrong_location"
-	b := makeBatch(t, corpus.BatchSpec{ID: "again", Rows: rows, Parts: [][]int{{1, 2}, {1, 2, 3}}})
+	b := makeBatch(t, corpus.BatchSpec{ID: "again", Rows: rows, Parts: [][]int{{1, 2}, {1, 2, 3}, {3}}})
 	r, st := batchRunner(t, rules())
 	ctx := context.Background()
-	ingest(t, r, b.parts[0])
-	ingest(t, r, b.parts[1])
+	for _, p := range b.parts {
+		ingest(t, r, p)
+	}
 	exp, err := st.Export(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
-	first, second := exp[b.parts[0].key], exp[b.parts[1].key]
-	if len(first.Forms) != 1 || len(second.Forms) != 1 {
-		t.Fatalf("the faxes hold %d and %d forms, want one each", len(first.Forms), len(second.Forms))
+	var fs []store.ExportForm
+	for _, p := range b.parts {
+		if m := exp[p.key]; m == nil || len(m.Forms) != 1 {
+			t.Fatalf("message %s exported as %+v, want one form", p.key, m)
+		}
+		fs = append(fs, exp[p.key].Forms[0])
 	}
-	part, whole := first.Forms[0], second.Forms[0]
-	if want := fmt.Sprintf("superseded by form %d", whole.ID); part.Status != store.StatusJoined || !strings.Contains(part.Reason, want) || part.Decision != "" {
-		t.Errorf("first part %s (%q) decided %q; want joined, %s, undecided", part.Status, part.Reason, part.Decision, want)
+	whole := fs[1]
+	for _, part := range []store.ExportForm{fs[0], fs[2]} {
+		if want := fmt.Sprintf("superseded by form %d", whole.ID); part.Status != store.StatusJoined || !strings.Contains(part.Reason, want) || part.Decision != "" {
+			t.Errorf("part %d %s (%q) decided %q; want joined, %s, undecided", part.ID, part.Status, part.Reason, part.Decision, want)
+		}
 	}
 	if whole.Status != store.StatusDecided || len(whole.Pages) != 3 || whole.Origins != nil {
 		t.Fatalf("whole batch %s on pages %v with origins %v; want decided on its own 3 pages", whole.Status, whole.Pages, whole.Origins)
