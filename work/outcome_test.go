@@ -96,19 +96,24 @@ func TestSampleRightOutcome(t *testing.T) {
 	}
 	env := validate.Env{Registry: reg, Roster: st.Roster(), Locations: st.Locations(), Config: rules()}
 	set := map[int64]map[string]string{} // form -> field -> value the reviewer set
+	later, laterForms := 0, 0
 	for _, it := range queue {
 		tf, ok := truthOf[it.FormID]
 		if !ok {
 			t.Errorf("form %d in review is no form of the ground truth", it.FormID)
 			continue
 		}
-		set[it.FormID] = settle(ctx, t, st, env, it, tf)
+		vs, n := settle(ctx, t, st, env, it, tf)
+		set[it.FormID], later = vs, later+n
+		if n > 0 {
+			laterForms++
+		}
 	}
 	values := 0
 	for _, vs := range set {
 		values += len(vs)
 	}
-	t.Logf("the reviewer entered %d values on %d forms", values, len(set))
+	t.Logf("the reviewer entered %d values on %d forms; the rules named %d fields on %d forms only after the first values", values, len(set), later, laterForms)
 	if err := r.Drain(ctx); err != nil {
 		t.Fatalf("Drain after review: %v", err)
 	}
@@ -171,8 +176,9 @@ func ingestSample(t *testing.T, st *store.Store, reg *forms.Registry) (*work.Run
 // revision for an identification in doubt), judge the corrected reading
 // by the rules (entering the true value of whatever more they name, as a
 // reviewer does when the page shows what the rules found), and resolve the
-// review with their decision. It returns the values set.
-func settle(ctx context.Context, t *testing.T, st *store.Store, env validate.Env, it store.ReviewQueueItem, tf corpus.FormTruth) map[string]string {
+// review with their decision. It returns the values set, and how many
+// fields the rules named only after the reviewer's first values.
+func settle(ctx context.Context, t *testing.T, st *store.Store, env validate.Env, it store.ReviewQueueItem, tf corpus.FormTruth) (map[string]string, int) {
 	t.Helper()
 	now := time.Now()
 	if _, err := st.ClaimForm(ctx, it.FormID, reviewer, now, 10*time.Minute); err != nil {
@@ -190,6 +196,7 @@ func settle(ctx context.Context, t *testing.T, st *store.Store, env validate.Env
 	res := store.Resolution{FormID: it.FormID, TaskID: it.TaskID, By: reviewer, Now: now, Values: map[string]forms.Value{}}
 	out := map[string]string{}
 	items := it.Items
+	later := 0
 	var d validate.Decision
 	for round := 0; ; round++ {
 		for _, item := range items {
@@ -216,9 +223,10 @@ func settle(ctx context.Context, t *testing.T, st *store.Store, env validate.Env
 		}
 		if round == 3 {
 			t.Errorf("form %d (%s): still in review after the reviewer gave the true values: %+v", it.FormID, tf.Family, d.Review)
-			return out
+			return out, later
 		}
 		items = d.Review
+		later += len(items)
 	}
 	res.Decision = d
 	if d.Outcome == validate.Reject && !sameCodes(prior, d.Reasons) {
@@ -234,7 +242,7 @@ func settle(ctx context.Context, t *testing.T, st *store.Store, env validate.Env
 	if _, err := st.ResolveReview(ctx, res); err != nil {
 		t.Fatalf("form %d: %v", it.FormID, err)
 	}
-	return out
+	return out, later
 }
 
 // sameCodes reports whether the prior decision rejected the form for the
