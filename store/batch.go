@@ -210,6 +210,13 @@ func SaveJoinedBatch(ctx context.Context, tx pgx.Tx, batchID int64, status strin
 	if status != BatchJoined && status != BatchExpired {
 		return 0, fmt.Errorf("store: batch %d cannot close as %q", batchID, status)
 	}
+	var was string
+	if err := tx.QueryRow(ctx, `SELECT status FROM batches WHERE id = $1 FOR UPDATE`, batchID).Scan(&was); err != nil {
+		return 0, fmt.Errorf("store: batch %d: %w", batchID, err)
+	}
+	if was != BatchWaiting {
+		return 0, fmt.Errorf("store: close batch %d (%s): %w", batchID, was, ErrNotWaiting)
+	}
 	var id int64
 	err := tx.QueryRow(ctx, `INSERT INTO forms (attachment_id, ordinal, family, revision, known, confidence, pages)
 		VALUES ($1, (SELECT COALESCE(max(ordinal), 0) + 1 FROM forms WHERE attachment_id = $1), $2, $3, $4, $5, $6)
