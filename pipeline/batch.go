@@ -117,7 +117,13 @@ func Repeats(a, b BatchPart, perPage int) bool {
 			return false
 		}
 	}
-	return listed > 0 && alike(a, b, perPage, func(same, n int) bool { return same == n })
+	return listed > 0 && Same(a, b, perPage)
+}
+
+// Same reports whether two parts list exactly the same employee numbers
+// on every batch page both hold: a page sent twice, not corrected.
+func Same(a, b BatchPart, perPage int) bool {
+	return alike(a, b, perPage, func(same, n int) bool { return same == n })
 }
 
 // alike reports whether, on every batch page both parts hold, the number

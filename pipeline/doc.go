@@ -6,8 +6,8 @@
 // A batch-removal form whose pages ("Page N of M") came in several
 // messages is read as one part per document: Partial tells a part from a
 // whole form, JoinBatch joins the parts into one Reading numbered as if
-// its pages had come together, and Agree and Repeats tell a copy of pages
-// from another batch. The job runner (work) keeps the parts waiting in
+// its pages had come together, and Agree, Same and Repeats tell a copy
+// of pages from another batch or from a corrected page. The job runner (work) keeps the parts waiting in
 // the store until their batch is whole.
 //
 // Nothing here touches the database or the mailbox: the job runner (store)

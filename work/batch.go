@@ -73,15 +73,12 @@ func (r *Runner) holdBatchPart(ctx context.Context, job *river.Job[DecideArgs], 
 			if !w.Compatible(key) {
 				continue
 			}
-			// A page number read without confidence may be wrong: such a
-			// part only fills a gap, and a page it shares with the batch
-			// keeps the two apart.
 			if shares(part.Held, w.Held()) {
-				unsure, err := r.unsurePart(ctx, w)
+				same, err := r.sameCopies(ctx, w, part)
 				if err != nil {
 					return err
 				}
-				if unsure || part.Unsure {
+				if !same {
 					continue
 				}
 			}
@@ -179,19 +176,26 @@ func shares(a, b []int) bool {
 	return false
 }
 
-// unsurePart reports whether some part of a batch had its page number
-// read without confidence.
-func (r *Runner) unsurePart(ctx context.Context, b store.Batch) (bool, error) {
-	for _, id := range b.Parts() {
-		f, err := r.cfg.Store.Form(ctx, id)
-		if err != nil {
-			return false, err
-		}
-		if p, _, ok := pipeline.Partial(r.cfg.Registry, &f.Reading); !ok || p.Unsure {
-			return true, nil
+// sameCopies reports whether the pages a part shares with a waiting
+// batch are copies of the batch's: every page number involved read with
+// confidence (one that was not may be wrong) and the same employee numbers
+// listed. A page sent again with a correction keeps the part apart, to be
+// seen by a reviewer, rather than being dropped as a copy.
+func (r *Runner) sameCopies(ctx context.Context, b store.Batch, part pipeline.BatchPart) (bool, error) {
+	if part.Unsure {
+		return false, nil
+	}
+	parts, err := r.batchParts(ctx, b)
+	if err != nil {
+		return false, err
+	}
+	per := r.cfg.Registry.Revision(b.Family, b.Revision).TableRows()
+	for _, p := range parts {
+		if q, _, ok := pipeline.Partial(r.cfg.Registry, &p.Reading); !ok || q.Unsure || !pipeline.Same(part, p, per) {
+			return false, nil
 		}
 	}
-	return false, nil
+	return true, nil
 }
 
 // joinBatch joins a batch's parts into one form, closes the batch with
