@@ -206,9 +206,12 @@ const (
 )
 
 // withoutStrays returns k without its strays. Digits and dates hold no
-// dots, so every stray goes (anywhere); in text a stray goes only beyond
-// either end of the writing, where it cannot be the dot of an e-mail
-// name or an initial.
+// dots or commas, so there a piece of ink no bigger than a dot goes also
+// when it sits in a gap between characters (anywhere): not above or below
+// any piece the size of a letter, as a bit of a digit that faint toner
+// broke off is. In text a stray goes only when it stands apart beyond
+// either end of the writing, where it cannot be the dot of an e-mail name
+// or an initial.
 func (k inkOf) withoutStrays(r region, anywhere bool) inkOf {
 	small := func(b blob) bool {
 		return float64(b.bounds.Dx())/r.px <= strayWide && float64(b.bounds.Dy())/r.px <= strayTall
@@ -229,9 +232,18 @@ func (k inkOf) withoutStrays(r region, anywhere bool) inkOf {
 		}
 		return anywhere || left || right
 	}
+	inGap := func(b blob) bool {
+		for _, o := range k.blobs {
+			big := float64(o.bounds.Dy())/r.px >= 3.5 || float64(o.bounds.Dx())/r.px >= 3.5
+			if big && o.bounds.Min.X < b.bounds.Max.X && b.bounds.Min.X < o.bounds.Max.X {
+				return false
+			}
+		}
+		return true
+	}
 	var drop []int
 	for i, b := range k.blobs {
-		if len(k.blobs) > 1 && small(b) && apart(i) {
+		if len(k.blobs) > 1 && small(b) && (apart(i) || anywhere && inGap(b)) {
 			drop = append(drop, i)
 		}
 	}
@@ -242,12 +254,7 @@ func (k inkOf) withoutStrays(r region, anywhere bool) inkOf {
 	out := inkOf{specks: k.specks + len(drop), mask: append([]bool(nil), k.mask...)}
 	for i, b := range k.blobs {
 		if slices.Contains(drop, i) {
-			// Apart from all other ink, so its box holds only its own.
-			for y := b.bounds.Min.Y; y < b.bounds.Max.Y; y++ {
-				for x := b.bounds.Min.X; x < b.bounds.Max.X; x++ {
-					out.mask[y*w+x] = false
-				}
-			}
+			clearBlob(out.mask, w, b)
 			continue
 		}
 		out.blobs = append(out.blobs, b)
@@ -255,4 +262,47 @@ func (k inkOf) withoutStrays(r region, anywhere bool) inkOf {
 		out.bounds = out.bounds.Union(b.bounds)
 	}
 	return out
+}
+
+// clearBlob removes blob b from mask (w pixels wide): the 8-connected
+// piece of ink in b's box whose extent and area are b's, leaving any
+// neighbour that reaches into the box.
+func clearBlob(mask []bool, w int, b blob) {
+	h := len(mask) / w
+	var members, stack []int
+	seen := map[int]bool{}
+	for y := b.bounds.Min.Y; y < b.bounds.Max.Y; y++ {
+		for x := b.bounds.Min.X; x < b.bounds.Max.X; x++ {
+			start := y*w + x
+			if !mask[start] || seen[start] {
+				continue
+			}
+			members, stack = members[:0], append(stack[:0], start)
+			seen[start] = true
+			ext := image.Rect(x, y, x+1, y+1)
+			for len(stack) > 0 {
+				p := stack[len(stack)-1]
+				stack = stack[:len(stack)-1]
+				members = append(members, p)
+				px, py := p%w, p/w
+				ext = ext.Union(image.Rect(px, py, px+1, py+1))
+				for dy := -1; dy <= 1; dy++ {
+					for dx := -1; dx <= 1; dx++ {
+						nx, ny := px+dx, py+dy
+						q := ny*w + nx
+						if nx >= 0 && ny >= 0 && nx < w && ny < h && mask[q] && !seen[q] {
+							seen[q] = true
+							stack = append(stack, q)
+						}
+					}
+				}
+			}
+			if ext == b.bounds && len(members) == b.area {
+				for _, p := range members {
+					mask[p] = false
+				}
+				return
+			}
+		}
+	}
 }
