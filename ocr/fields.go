@@ -432,54 +432,64 @@ func (e *Engine) readMark(t *tess, r region, f *forms.Field, thr uint8) (read, e
 			break
 		}
 	}
-	return classifyMark(vote, free), nil
+	return classifyMark(vote, measureLetter(withCap(k, r, thr), r.img.Rect.Dx()).rScore(), free), nil
 }
 
-// classifyMark combines the shape classifier with Tesseract's free reading
-// of the mark. A letter is sure only when its shape is as close to a
-// printed letter as print gets, or clearly that letter and read so by
-// Tesseract too; a mark that is neither clearly A nor clearly R is
-// "other".
-func classifyMark(v shapeVote, free []word) read {
-	cls, share := v.class, v.share
+// classifyMark combines the nearest-prototype vote v, the letter's shape
+// (rScore, log-odds of R against A) and Tesseract's free reading of the
+// mark. The prototypes tell a letter from a check, a cross or a scribble;
+// the shape tells an A from an R, which the prototypes (printed letters)
+// often do not for hand-printing cut by the box's edges. A letter is sure
+// only when the prototypes and the shape agree on it clearly and
+// Tesseract does not read the other letter; a mark that all the nearest
+// prototypes take for a check, cross or scribble is "other".
+func classifyMark(v shapeVote, rScore float64, free []word) read {
 	tess, tessConf := "", 0.0
 	if len(free) == 1 {
 		tess, tessConf = strings.ToUpper(free[0].Text), free[0].Conf
 	}
-	if cls == classOther {
-		if (tess == forms.MarkAdd || tess == forms.MarkRem) && tessConf > 0.9 {
+	letter := forms.MarkAdd
+	if rScore > 0 {
+		letter = forms.MarkRem
+	}
+	margin := math.Abs(rScore)
+	tessLetter := tess == forms.MarkAdd || tess == forms.MarkRem
+	if v.class == classOther {
+		if v.share < 1 && margin >= 1 {
+			// Some of the nearest prototypes are letters: a letter written
+			// oddly, or cut by the box's edges, more often than a check.
+			return read{letter, 0.5}
+		}
+		if tessLetter && tessConf > 0.9 {
 			// Tesseract is sure of a letter the shape does not match.
 			return read{tess, 0.4}
 		}
 		// Never sure: a letter written oddly looks like a check or a cross
 		// more often than the reverse, and the rules send other marks to a
 		// person anyway.
-		return read{forms.MarkOther, 0.5 + 0.35*share}
+		return read{forms.MarkOther, 0.5 + 0.35*v.share}
 	}
-	letter := forms.MarkAdd
-	if cls == classR {
-		letter = forms.MarkRem
+	proto := forms.MarkAdd
+	if v.class == classR {
+		proto = forms.MarkRem
 	}
-	tessAgrees := tess == letter && tessConf > 0.5
-	if (tess == forms.MarkAdd || tess == forms.MarkRem) && tess != letter && tessConf > 0.7 {
+	if tessLetter && tess != letter && tessConf > 0.7 {
 		// Tesseract reads the other letter: a person decides.
 		return read{letter, 0.35}
 	}
-	margin := v.rest - v.near
+	tessAgrees := tess == letter && tessConf > 0.5
+	if proto != letter {
+		// The shape and the prototypes disagree; the shape is the better
+		// judge of hand-printing, but not a sure one alone.
+		return read{letter, math.Min(0.5+0.08*margin, 0.8)}
+	}
 	switch {
-	case share == 1 && v.near < 0.035 && margin > 0.04:
-		// As close to a printed letter as print gets, and far from the rest.
+	case margin >= 2 && v.share == 1 && (tessAgrees || v.near < 0.035):
 		return read{letter, 0.97}
-	case share == 1 && margin > 0.05 && tessAgrees:
+	case margin >= 2 && (tessAgrees || v.share == 1):
 		return read{letter, 0.93}
-	case share == 1 && margin > 0.05:
-		return read{letter, 0.85}
 	}
-	conf := 0.4 + 0.4*share
-	if tessAgrees {
-		conf += 0.05
-	}
-	return read{letter, math.Min(conf, 0.85)}
+	return read{letter, math.Min(0.5+0.1*margin+0.2*v.share, 0.85)}
 }
 
 // pad surrounds img with n pixels of paper.
