@@ -332,7 +332,13 @@ func normalise(f *forms.Field, raw string, conf float64) read {
 		}
 		return read{v, conf}
 	case forms.KindEmail:
-		s := strings.ToLower(strings.ReplaceAll(raw, " ", ""))
+		s := strings.ReplaceAll(raw, " ", "")
+		if strings.ToLower(strings.ReplaceAll(s, "I", "")) == strings.ReplaceAll(s, "I", "") {
+			// An e-mail name written in lower case has no capital I: the
+			// upright stroke read as one is the l it looks just like.
+			s = strings.ReplaceAll(s, "I", "l")
+		}
+		s = strings.ToLower(s)
 		s = strings.TrimSuffix(s, "lausd.net")
 		s = strings.TrimRight(s, "@.")
 		return read{s, conf}

@@ -34,6 +34,8 @@ func TestNormalise(t *testing.T) {
 		{"date garbage", field("request_date", forms.KindDate), "0/5", "0/5", false},
 		{"email", field("email", forms.KindEmail), "Maria.Gonzalez", "maria.gonzalez", true},
 		{"email with domain", field("email", forms.KindEmail), "mgonzalez@lausd.net", "mgonzalez", true},
+		{"email capital I for l", field("email", forms.KindEmail), "Isanchez", "lsanchez", true},
+		{"email in capitals keeps its I", field("email", forms.KindEmail), "ISANCHEZ", "isanchez", true},
 		{"name trailing dot", field("last_name", forms.KindText), "LEE.", "LEE", true},
 		{"name spaces", field("school_name", forms.KindText), " Hoover   Elementary ", "Hoover Elementary", true},
 		{"middle initial", field("middle_initial", forms.KindText), "K.", "K", true},
