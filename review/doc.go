@@ -42,6 +42,9 @@
 // The page images are rendered from the stored attachment by package
 // raster (at Config.RasterLimits.RenderDPI for vector pages), turned
 // upright as the engine read them, and kept for the last few attachments.
+// A batch-removal form joined from parts that came in several messages
+// numbers its pages as the batch does; each is shown, and cropped, from
+// the document page it came from (store.Store.PageOrigins).
 // Each page is registered to its blank template (register.go), so that the
 // field boxes drawn over it (SVG, in template points under an affine
 // transform) and the crops beside each field land on the writing of a

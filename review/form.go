@@ -192,7 +192,7 @@ func kindOptions(kind forms.Kind) []option {
 // buildView assembles the review page of a form. posted, when not nil,
 // holds the values the reviewer sent, shown instead of the stored ones;
 // extra are review items found since the task was opened.
-func (s *Server) buildView(ctx context.Context, f store.FormToDecide, src store.FormSource, task *store.ReviewTask, dec *store.DecisionRecord,
+func (s *Server) buildView(ctx context.Context, f store.FormToDecide, src formSource, task *store.ReviewTask, dec *store.DecisionRecord,
 	claim *store.Claim, editable bool, posted map[string]string, extra []validate.ReviewItem) formView {
 	rd := &f.Reading
 	rev := s.reg.Revision(rd.Family, rd.Revision)
@@ -381,17 +381,17 @@ func maxRow(rd *forms.Reading) int {
 
 // loadForm reads what the review page of a form needs, answering 404
 // itself.
-func (s *Server) loadForm(w http.ResponseWriter, r *http.Request, ss *store.Session) (store.FormToDecide, store.FormSource, *store.ReviewTask, *store.DecisionRecord, bool) {
+func (s *Server) loadForm(w http.ResponseWriter, r *http.Request, ss *store.Session) (store.FormToDecide, formSource, *store.ReviewTask, *store.DecisionRecord, bool) {
 	id, ok := formID(r)
 	if !ok {
 		s.notFound(w, r, ss, "The form")
-		return store.FormToDecide{}, store.FormSource{}, nil, nil, false
+		return store.FormToDecide{}, formSource{}, nil, nil, false
 	}
 	ctx := r.Context()
 	f, err := s.st.Form(ctx, id)
-	var src store.FormSource
+	var src formSource
 	if err == nil {
-		src, err = s.st.FormSource(ctx, id)
+		src, err = s.formSource(ctx, id)
 	}
 	if errors.Is(err, store.ErrNotFound) {
 		s.notFound(w, r, ss, "The form")

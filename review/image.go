@@ -18,11 +18,14 @@ import (
 	"github.com/lausd/misis-intake/store"
 )
 
-// pageSet is the upright page images of one attachment.
+// pageSet is the page images of one attachment, by 1-based page.
 type pageSet struct {
-	pages map[int]*image.Gray // by 1-based page
-	dpi   map[int]float64
-	png   map[int][]byte // encoded on first request
+	// raw holds the pages as rendered; upright holds them turned as they
+	// were read, each turned on first request.
+	raw     map[int]*image.Gray
+	upright map[int]*image.Gray
+	dpi     map[int]float64
+	png     map[int][]byte // encoded on first request
 	// reg holds each page's registration to its template, by page and
 	// revision key.
 	reg map[string]affine
@@ -91,33 +94,102 @@ func (c *imageCache) get(ctx context.Context, id int64, load func() (*pageSet, e
 // errNoPage is returned for a page the attachment does not have.
 var errNoPage = errors.New("review: no such page")
 
-// formPage returns the upright image of a document page of a form's
-// attachment.
-func (s *Server) formPage(ctx context.Context, src store.FormSource, page int) (*image.Gray, *pageSet, error) {
-	ps, err := s.images.get(ctx, src.AttachmentID, func() (*pageSet, error) {
-		att, err := s.st.Attachment(ctx, src.AttachmentID)
+// docPage is a page of a stored document, and how far it was turned to be
+// read (degrees clockwise).
+type docPage struct {
+	attachment int64
+	page       int
+	rotation   int
+}
+
+// formSource says where a form's pages are. A form's values carry the page
+// numbers of its own attachment, except on a batch joined from parts that
+// came in several messages, whose values carry batch page numbers: origins
+// then says which document page each batch page is.
+type formSource struct {
+	store.FormSource
+	origins map[int]docPage // nil unless the form is a joined batch
+}
+
+// doc returns the document page that is the given page of the form.
+func (src formSource) doc(page int) (docPage, bool) {
+	if src.origins != nil {
+		d, ok := src.origins[page]
+		return d, ok
+	}
+	return docPage{attachment: src.AttachmentID, page: page, rotation: src.Rotation[page]}, true
+}
+
+// formSource returns where a form's pages are: its attachment, and for a
+// joined batch the origin of every batch page (a later copy of a page
+// left out, as the joined reading leaves it out).
+func (s *Server) formSource(ctx context.Context, formID int64) (formSource, error) {
+	fs, err := s.st.FormSource(ctx, formID)
+	if err != nil {
+		return formSource{}, err
+	}
+	src := formSource{FormSource: fs}
+	origins, err := s.st.PageOrigins(ctx, formID)
+	if err != nil {
+		return src, err
+	}
+	for _, o := range origins {
+		if o.Duplicate {
+			continue
+		}
+		if src.origins == nil {
+			src.origins = map[int]docPage{}
+		}
+		if _, ok := src.origins[o.BatchPage]; !ok {
+			src.origins[o.BatchPage] = docPage{attachment: o.AttachmentID, page: o.Page, rotation: o.Rotation}
+		}
+	}
+	return src, nil
+}
+
+// formPage returns the upright image of a page of a form (numbered as its
+// values number it), the attachment's page set holding it, and its page
+// number in that set.
+func (s *Server) formPage(ctx context.Context, src formSource, page int) (*image.Gray, *pageSet, int, error) {
+	d, ok := src.doc(page)
+	if !ok {
+		return nil, nil, 0, errNoPage
+	}
+	ps, err := s.images.get(ctx, d.attachment, func() (*pageSet, error) {
+		att, err := s.st.Attachment(ctx, d.attachment)
 		if err != nil {
 			return nil, err
 		}
 		pages, err := raster.Decode(ctx, att.Data, s.cfg.RasterLimits)
 		if err != nil {
-			return nil, fmt.Errorf("review: render attachment %d: %w", src.AttachmentID, err)
+			return nil, fmt.Errorf("review: render attachment %d: %w", d.attachment, err)
 		}
-		ps := &pageSet{pages: map[int]*image.Gray{}, dpi: map[int]float64{}, png: map[int][]byte{}, reg: map[string]affine{}}
+		ps := &pageSet{raw: map[int]*image.Gray{}, upright: map[int]*image.Gray{}, dpi: map[int]float64{},
+			png: map[int][]byte{}, reg: map[string]affine{}}
 		for _, p := range pages {
-			ps.pages[p.Index] = rotateGray(p.Image, src.Rotation[p.Index])
+			ps.raw[p.Index] = p.Image
 			ps.dpi[p.Index] = p.DPI
 		}
 		return ps, nil
 	})
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, 0, err
 	}
-	img, ok := ps.pages[page]
+	ps.mu.Lock()
+	defer ps.mu.Unlock()
+	img, ok := ps.upright[d.page]
 	if !ok {
-		return nil, nil, errNoPage
+		raw, ok := ps.raw[d.page]
+		if !ok {
+			return nil, nil, 0, errNoPage
+		}
+		// A page is turned the same way whichever form shows it: the
+		// rotation is the stored page's.
+		img = rotateGray(raw, d.rotation)
+		ps.upright[d.page] = img
+		delete(ps.raw, d.page)
 	}
-	return img, ps, nil
+	return img, ps, d.page, nil
 }
 
 // rotateGray turns an image clockwise by deg (a multiple of 90).
@@ -167,16 +239,16 @@ func formID(r *http.Request) (int64, bool) {
 }
 
 // formForImage loads what an image handler needs, answering 404 itself.
-func (s *Server) formForImage(w http.ResponseWriter, r *http.Request, ss *store.Session) (store.FormToDecide, store.FormSource, bool) {
+func (s *Server) formForImage(w http.ResponseWriter, r *http.Request, ss *store.Session) (store.FormToDecide, formSource, bool) {
 	id, ok := formID(r)
 	if !ok {
 		s.notFound(w, r, ss, "The form")
-		return store.FormToDecide{}, store.FormSource{}, false
+		return store.FormToDecide{}, formSource{}, false
 	}
 	f, err := s.st.Form(r.Context(), id)
 	if err == nil {
-		var src store.FormSource
-		if src, err = s.st.FormSource(r.Context(), id); err == nil {
+		var src formSource
+		if src, err = s.formSource(r.Context(), id); err == nil {
 			return f, src, true
 		}
 	}
@@ -185,7 +257,7 @@ func (s *Server) formForImage(w http.ResponseWriter, r *http.Request, ss *store.
 	} else {
 		s.fail(w, r, ss, err)
 	}
-	return store.FormToDecide{}, store.FormSource{}, false
+	return store.FormToDecide{}, formSource{}, false
 }
 
 func (s *Server) writePNG(w http.ResponseWriter, r *http.Request, ss *store.Session, img image.Image) {
@@ -199,7 +271,8 @@ func (s *Server) writePNG(w http.ResponseWriter, r *http.Request, ss *store.Sess
 	w.Write(buf.Bytes()) //nolint:errcheck // the client went away
 }
 
-// pageImage serves one page of a form's stored attachment, upright.
+// pageImage serves one page of a form, upright, from the document it came
+// in.
 func (s *Server) pageImage(w http.ResponseWriter, r *http.Request, ss *store.Session) {
 	f, src, ok := s.formForImage(w, r, ss)
 	if !ok {
@@ -210,13 +283,13 @@ func (s *Server) pageImage(w http.ResponseWriter, r *http.Request, ss *store.Ses
 		s.notFound(w, r, ss, "The page")
 		return
 	}
-	img, ps, err := s.formPage(r.Context(), src, n)
+	img, ps, at, err := s.formPage(r.Context(), src, n)
 	if err != nil {
 		s.imageError(w, r, ss, err)
 		return
 	}
 	ps.mu.Lock()
-	b, ok := ps.png[n]
+	b, ok := ps.png[at]
 	ps.mu.Unlock()
 	if !ok {
 		var buf bytes.Buffer
@@ -227,7 +300,7 @@ func (s *Server) pageImage(w http.ResponseWriter, r *http.Request, ss *store.Ses
 		}
 		b = buf.Bytes()
 		ps.mu.Lock()
-		ps.png[n] = b
+		ps.png[at] = b
 		ps.mu.Unlock()
 	}
 	w.Header().Set("Content-Type", "image/png")
@@ -278,12 +351,12 @@ func (g geometry) rect(b forms.Box, margin float64) image.Rectangle {
 // pageGeometry returns a form's page image and how its template maps onto
 // it: registered when the form's revision is known, else points scaled by
 // the image's resolution.
-func (s *Server) pageGeometry(ctx context.Context, rd *forms.Reading, src store.FormSource, page int) (*image.Gray, geometry, error) {
-	img, ps, err := s.formPage(ctx, src, page)
+func (s *Server) pageGeometry(ctx context.Context, rd *forms.Reading, src formSource, page int) (*image.Gray, geometry, error) {
+	img, ps, at, err := s.formPage(ctx, src, page)
 	if err != nil {
 		return nil, geometry{}, err
 	}
-	g := geometry{m: identity, dpi: ps.dpi[page]}
+	g := geometry{m: identity, dpi: ps.dpi[at]}
 	if g.dpi <= 0 {
 		g.dpi = 72 * float64(img.Bounds().Dx()) / s.pageSize(rd).W
 	}
@@ -298,7 +371,7 @@ func (s *Server) pageGeometry(ctx context.Context, rd *forms.Reading, src store.
 		return img, g, nil
 	}
 	tpage := min(idx, len(rev.Pages)-1)
-	key := fmt.Sprintf("%d/%s/%d", page, rev.Key(), tpage)
+	key := fmt.Sprintf("%d/%s/%d", at, rev.Key(), tpage)
 	ps.mu.Lock()
 	m, ok := ps.reg[key]
 	ps.mu.Unlock()

@@ -211,7 +211,12 @@ func attachments(t *testing.T, raw []byte) [][]byte {
 				walk(p.Header.Get("Content-Type"), p, p.Header.Get("Content-Transfer-Encoding"))
 			}
 		}
-		if mt != "application/pdf" && mt != "image/tiff" {
+		// A fax gateway may send a document as octet-stream; its name
+		// tells.
+		name := strings.ToLower(params["name"])
+		octet := mt == "application/octet-stream" &&
+			(strings.HasSuffix(name, ".pdf") || strings.HasSuffix(name, ".tif") || strings.HasSuffix(name, ".tiff"))
+		if mt != "application/pdf" && mt != "image/tiff" && !octet {
 			return
 		}
 		var r io.Reader = body
@@ -235,6 +240,32 @@ func attachments(t *testing.T, raw []byte) [][]byte {
 func (e *env) seedForm(t *testing.T, id string, edit func(r *forms.Reading)) int64 {
 	t.Helper()
 	ctx := context.Background()
+	var formID int64
+	err := e.st.InTx(ctx, func(tx pgx.Tx) error {
+		read, err := e.readSample(ctx, t, tx, id, edit)
+		if err != nil {
+			return err
+		}
+		formID = read.form
+		return e.decide(ctx, tx, read.form, read.reading, read.from)
+	})
+	if err != nil {
+		t.Fatalf("seed %s: %v", id, err)
+	}
+	return formID
+}
+
+// sampleRead is the first form of a sample submission, stored as read.
+type sampleRead struct {
+	form, attachment int64
+	reading          forms.Reading
+	from             string // who sent the message
+}
+
+// readSample stores a sample submission's message and documents and the
+// reading of its first form (see seedForm), undecided.
+func (e *env) readSample(ctx context.Context, t *testing.T, tx pgx.Tx, id string, edit func(r *forms.Reading)) (sampleRead, error) {
+	t.Helper()
 	s := loadSample(t, id)
 	docs := attachments(t, s.raw)
 	if len(docs) != len(s.truth.Attachments) {
@@ -254,62 +285,60 @@ func (e *env) seedForm(t *testing.T, id string, edit func(r *forms.Reading)) int
 			}
 		}
 	}
-	var formID int64
-	err := e.st.InTx(ctx, func(tx pgx.Tx) error {
-		ins, err := store.InsertMessage(ctx, tx, store.NewMessage{Key: s.truth.MessageID, Raw: s.raw, Origin: "file:" + id, From: s.truth.From, Subject: id})
-		if err != nil {
-			return err
-		}
-		var atts []store.NewAttachment
-		for i, a := range s.truth.Attachments {
-			typ := "pdf"
-			if a.ContentType == "image/tiff" {
-				typ = "tiff"
-			}
-			atts = append(atts, store.NewAttachment{Filename: a.Filename, DeclaredType: a.ContentType, Type: typ, Data: docs[i]})
-		}
-		split, err := store.SaveSplit(ctx, tx, ins.ID, atts)
-		if err != nil {
-			return err
-		}
-		att := split.ToRead[ai]
-		rd := forms.Reading{Family: ft.Family, Revision: ft.Revision, Known: true, Confidence: 0.99, Values: map[string]forms.Value{}}
-		var pages []store.Page
-		for _, p := range s.truth.Attachments[ai].Pages {
-			pages = append(pages, store.Page{Page: p.Page, Family: ft.Family, Revision: ft.Revision, Known: true,
-				FormPage: 1, PageCount: 1, Confidence: 0.99, Rotation: p.Rotation})
-			if p.Form == 0 {
-				rd.Pages = append(rd.Pages, p.Page)
-			}
-		}
-		for _, f := range rev.Fields() {
-			rd.Values[f.Name] = forms.Value{Text: ft.Fields[f.Name], Confidence: 0.99, Page: rd.Pages[f.Page-1],
-				Box: f.Box, Source: forms.FromEngine, Sure: true}
-		}
-		if edit != nil {
-			edit(&rd)
-		}
-		read, err := store.SaveRead(ctx, tx, att, pages, []forms.Reading{rd})
-		if err != nil {
-			return err
-		}
-		formID = read.Forms[0]
-		d, err := validate.Decide(ctx, &rd, validate.Env{Registry: registry, Roster: e.st.Roster(), Locations: e.st.Locations(), Config: e.rules})
-		if err != nil {
-			return err
-		}
-		// As the engine does, a rejection is told to the school at once.
-		var notice *store.Email
-		if d.Outcome == validate.Reject {
-			notice = &store.Email{To: s.truth.From, Subject: "MiSiS access request rejected", Body: "engine notice"}
-		}
-		_, err = store.SaveDecision(ctx, tx, formID, d, notice)
-		return err
-	})
+	ins, err := store.InsertMessage(ctx, tx, store.NewMessage{Key: s.truth.MessageID, Raw: s.raw, Origin: "file:" + id, From: s.truth.From, Subject: id})
 	if err != nil {
-		t.Fatalf("seed %s: %v", id, err)
+		return sampleRead{}, err
 	}
-	return formID
+	var atts []store.NewAttachment
+	for i, a := range s.truth.Attachments {
+		typ := "pdf"
+		if a.ContentType == "image/tiff" {
+			typ = "tiff"
+		}
+		atts = append(atts, store.NewAttachment{Filename: a.Filename, DeclaredType: a.ContentType, Type: typ, Data: docs[i]})
+	}
+	split, err := store.SaveSplit(ctx, tx, ins.ID, atts)
+	if err != nil {
+		return sampleRead{}, err
+	}
+	out := sampleRead{attachment: split.ToRead[ai], from: s.truth.From}
+	rd := forms.Reading{Family: ft.Family, Revision: ft.Revision, Known: true, Confidence: 0.99, Values: map[string]forms.Value{}}
+	var pages []store.Page
+	for _, p := range s.truth.Attachments[ai].Pages {
+		pages = append(pages, store.Page{Page: p.Page, Family: ft.Family, Revision: ft.Revision, Known: true,
+			FormPage: 1, PageCount: 1, Confidence: 0.99, Rotation: p.Rotation})
+		if p.Form == 0 {
+			rd.Pages = append(rd.Pages, p.Page)
+		}
+	}
+	for _, f := range rev.Fields() {
+		rd.Values[f.Name] = forms.Value{Text: ft.Fields[f.Name], Confidence: 0.99, Page: rd.Pages[f.Page-1],
+			Box: f.Box, Source: forms.FromEngine, Sure: true}
+	}
+	if edit != nil {
+		edit(&rd)
+	}
+	read, err := store.SaveRead(ctx, tx, out.attachment, pages, []forms.Reading{rd})
+	if err != nil {
+		return sampleRead{}, err
+	}
+	out.form, out.reading = read.Forms[0], rd
+	return out, nil
+}
+
+// decide judges a stored form's reading by the rules and saves the
+// decision, telling the sender at once of a rejection as the engine does.
+func (e *env) decide(ctx context.Context, tx pgx.Tx, formID int64, rd forms.Reading, from string) error {
+	d, err := validate.Decide(ctx, &rd, validate.Env{Registry: registry, Roster: e.st.Roster(), Locations: e.st.Locations(), Config: e.rules})
+	if err != nil {
+		return err
+	}
+	var notice *store.Email
+	if d.Outcome == validate.Reject {
+		notice = &store.Email{To: from, Subject: "MiSiS access request rejected", Body: "engine notice"}
+	}
+	_, err = store.SaveDecision(ctx, tx, formID, d, notice)
+	return err
 }
 
 // unsure marks a value as read without confidence, with the text given.
