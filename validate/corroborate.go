@@ -1,6 +1,7 @@
 package validate
 
 import (
+	"slices"
 	"strings"
 
 	"github.com/lausd/misis-intake/forms"
@@ -44,11 +45,16 @@ const (
 type Settled struct {
 	Field string `json:"field"`
 	By    string `json:"by"`
+	// Read and Value are set when the rules took the value as other than
+	// it was read: an e-mail name one look-alike letter or a lost dot
+	// away from the one made from the person's name.
+	Read  string `json:"read,omitempty"`
+	Value string `json:"value,omitempty"`
 }
 
 // settle finds the values that other sources settle; see above.
 func (j *judge) settle() {
-	j.settled = map[string]string{}
+	j.settled, j.corrected = map[string]string{}, map[string]string{}
 	if f := j.fam.AdminTitleField; f != "" && len(j.fam.AdminTitles) > 0 {
 		j.settleIf(f, ByTitles, func(s string) bool { return TitleAllowed(s, j.fam.AdminTitles) })
 	}
@@ -151,9 +157,59 @@ func (j *judge) settleLocation(e Employee, byEmployee bool) {
 	}
 }
 
-// settleEmail settles an e-mail name made from the person's name.
+// settleEmail settles an e-mail name made from the person's name. One
+// read a letter or a dot away from such a name, where fax and type make
+// the two look alike (l, i, j and 1 are one upright stroke; a dot is the
+// first thing a fax loses), is settled as that name.
 func (j *judge) settleEmail(field, first, last string) {
 	j.settleIf(field, ByName, func(s string) bool { return EmailFromName(s, first, last) })
+	v, read := j.reading.Values[field]
+	if !read || j.sure(field) {
+		return
+	}
+	local := strings.ToLower(strings.TrimSpace(v.Text))
+	for _, made := range emailsFromName(first, last) {
+		if lookAlike(local, made) {
+			j.settled[field], j.corrected[field] = ByName, made
+			return
+		}
+	}
+}
+
+// text is a field's value for the rules: as read, or as corrected.
+func (j *judge) text(name string) string {
+	if c, ok := j.corrected[name]; ok {
+		return c
+	}
+	return j.reading.Values[name].Text
+}
+
+// strokes are letters a fax of typed text makes look alike.
+const strokes = "lij1"
+
+// lookAlike reports whether read differs from want only by one letter
+// of strokes read as another, or by one dot of want lost.
+func lookAlike(read, want string) bool {
+	if len(read) == len(want) {
+		diff := -1
+		for i := range len(read) {
+			if read[i] != want[i] {
+				if diff >= 0 {
+					return false
+				}
+				diff = i
+			}
+		}
+		return diff >= 0 && strings.IndexByte(strokes, read[diff]) >= 0 && strings.IndexByte(strokes, want[diff]) >= 0
+	}
+	if len(read)+1 == len(want) {
+		for i := range len(want) {
+			if want[i] == '.' && want[:i]+want[i+1:] == read {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // EmailFromName reports whether local, the part of an e-mail address
@@ -162,7 +218,6 @@ func (j *judge) settleEmail(field, first, last string) {
 // f.last or firstl, ignoring case, accents and anything in the names that
 // is not a letter.
 func EmailFromName(local, first, last string) bool {
-	f, l := foldName(first), foldName(last)
 	local = strings.ToLower(strings.TrimSpace(local))
 	if at := strings.LastIndex(local, "@"); at >= 0 {
 		if local[at+1:] != districtDomain {
@@ -170,14 +225,16 @@ func EmailFromName(local, first, last string) bool {
 		}
 		local = local[:at]
 	}
-	if f == "" || l == "" || local == "" {
-		return false
+	return local != "" && slices.Contains(emailsFromName(first, last), local)
+}
+
+// emailsFromName lists the e-mail names made from a first and last name
+// (see EmailFromName).
+func emailsFromName(first, last string) []string {
+	f, l := foldName(first), foldName(last)
+	if f == "" || l == "" {
+		return nil
 	}
 	fi, li := string([]rune(f)[:1]), string([]rune(l)[:1])
-	for _, made := range []string{f + "." + l, f + "_" + l, f + l, fi + l, fi + "." + l, f + li} {
-		if local == made {
-			return true
-		}
-	}
-	return false
+	return []string{f + "." + l, f + "_" + l, f + l, fi + l, fi + "." + l, f + li}
 }

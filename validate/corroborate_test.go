@@ -32,3 +32,26 @@ func TestEmailFromName(t *testing.T) {
 		}
 	}
 }
+
+func TestLookAlike(t *testing.T) {
+	tests := []struct {
+		read, want string
+		same       bool
+	}{
+		{"jaguilar", "laguilar", true},
+		{"isantos", "lsantos", true},
+		{"1santos", "lsantos", true},
+		{"bridgetbrooks", "bridget.brooks", true},
+		{"laguilar", "laguilar", false}, // not a correction: the same
+		{"kaguilar", "laguilar", false},
+		{"jaguilor", "laguilar", false},
+		{"jiguilar", "laguilar", false},
+		{"bridgetbrook", "bridget.brooks", false},
+		{"bridget.brooks", "bridgetbrooks", false},
+	}
+	for _, tt := range tests {
+		if got := lookAlike(tt.read, tt.want); got != tt.same {
+			t.Errorf("lookAlike(%q, %q) = %v, want %v", tt.read, tt.want, got, tt.same)
+		}
+	}
+}

@@ -103,8 +103,9 @@ type judge struct {
 	// dates holds every date field read and found real.
 	dates map[string]Date
 	// settled holds the unsure values another source settles, and by
-	// what (see settle).
-	settled map[string]string
+	// what; corrected the values settled as something else than was read
+	// (see settle).
+	settled, corrected map[string]string
 	// err is the first lookup failure; the decision is abandoned.
 	err error
 
@@ -119,7 +120,11 @@ type judge struct {
 func (j *judge) decision() Decision {
 	d := Decision{Reasons: j.reasons, Review: j.review, Requests: j.requests, Rows: j.decisionRows}
 	for name, by := range j.settled {
-		d.Settled = append(d.Settled, Settled{Field: name, By: by})
+		s := Settled{Field: name, By: by}
+		if c, ok := j.corrected[name]; ok {
+			s.Read, s.Value = j.reading.Values[name].Text, c
+		}
+		d.Settled = append(d.Settled, s)
 	}
 	sort.Slice(d.Settled, func(a, b int) bool { return d.Settled[a].Field < d.Settled[b].Field })
 	switch {
@@ -145,7 +150,7 @@ func usable(v forms.Value) bool { return v.Sure || v.Source == forms.FromReviewe
 func (j *judge) get(name string) (string, bool) {
 	v, read := j.reading.Values[name]
 	if j.sure(name) {
-		return strings.TrimSpace(v.Text), true
+		return strings.TrimSpace(j.text(name)), true
 	}
 	msg := fmt.Sprintf("%s was not read with confidence (%.0f%%); check it against the image.", upper(j.label(name)), 100*v.Confidence)
 	if !read {
@@ -248,8 +253,8 @@ func (j *judge) access() {
 
 // address returns the full e-mail address of an e-mail field, or "".
 func (j *judge) address(name string) string {
-	v, ok := j.reading.Values[name]
-	text := strings.TrimSpace(v.Text)
+	_, ok := j.reading.Values[name]
+	text := strings.TrimSpace(j.text(name))
 	if !ok || text == "" || j.rev.Field(name) == nil {
 		return ""
 	}
@@ -404,7 +409,8 @@ var batchColumns = []string{colLastName, colFirstName, colEmployee, colReason, c
 func (j *judge) decideRow(n int, loc Location, located bool) (rd RowDecision, req *Request, skip bool) {
 	rj := &judge{
 		ctx: j.ctx, env: j.env, cfg: j.cfg, today: j.today, reading: j.reading,
-		fam: j.fam, rev: j.rev, row: n, flagged: j.flagged, dates: j.dates, settled: j.settled,
+		fam: j.fam, rev: j.rev, row: n, flagged: j.flagged, dates: j.dates,
+		settled: j.settled, corrected: j.corrected,
 	}
 	defer func() { j.err = rj.err }()
 	cell := func(col string) string { return forms.RowField(n, col) }

@@ -639,9 +639,25 @@ var accessCases = []decideCase{
 	{
 		name: "an unsure e-mail one letter off the name is reviewed",
 		form: func(reg *forms.Registry) form {
-			return mirror(reg).set("email", "maria.garcla").unsure("email")
+			return mirror(reg).set("email", "maria.garcza").unsure("email")
 		},
 		outcome: Review, review: []string{"email low_confidence"},
+	},
+	{
+		name: "an unsure e-mail one look-alike letter off the name is taken as made from the name",
+		form: func(reg *forms.Registry) form {
+			return mirror(reg).set("email", "marla.garcia").unsure("email")
+		},
+		outcome: Accept,
+		check: func(t *testing.T, d Decision) {
+			want := Settled{Field: "email", By: ByName, Read: "marla.garcia", Value: "maria.garcia"}
+			if len(d.Settled) != 1 || d.Settled[0] != want {
+				t.Errorf("settled = %+v, want %+v", d.Settled, want)
+			}
+			if len(d.Requests) != 1 || d.Requests[0].Email != "maria.garcia@lausd.net" {
+				t.Errorf("requests = %+v, want the e-mail maria.garcia@lausd.net", d.Requests)
+			}
+		},
 	},
 	{
 		name: "an unsure employee number the roster confirms by both names is settled",
