@@ -438,22 +438,22 @@ func (e *Engine) readMark(t *tess, r region, f *forms.Field, thr uint8) (read, e
 			break
 		}
 	}
-	return classifyMark(vote, measureLetter(withCap(k, r, thr), r.img.Rect.Dx()).rScore(), free), nil
+	return classifyMark(vote, measureLetter(withCap(k, r, thr), r.img.Rect.Dx()), free), nil
 }
 
 // classifyMark combines the nearest-prototype vote v, the letter's shape
-// (rScore, log-odds of R against A) and Tesseract's free reading of the
-// mark. The prototypes tell a letter from a check, a cross or a scribble;
-// the shape tells an A from an R, which the prototypes (printed letters)
+// s and Tesseract's free reading of the mark. The prototypes tell a letter
+// from a check, a cross or a scribble; the shape tells an A from an R, which the prototypes (printed letters)
 // often do not for hand-printing cut by the box's edges. A letter is sure
 // only when the prototypes and the shape agree on it clearly and
 // Tesseract does not read the other letter; a mark that all the nearest
 // prototypes take for a check, cross or scribble is "other".
-func classifyMark(v shapeVote, rScore float64, free []word) read {
+func classifyMark(v shapeVote, s letterShape, free []word) read {
 	tess, tessConf := "", 0.0
 	if len(free) == 1 {
 		tess, tessConf = strings.ToUpper(free[0].Text), free[0].Conf
 	}
+	rScore := s.rScore()
 	letter := forms.MarkAdd
 	if rScore > 0 {
 		letter = forms.MarkRem
@@ -461,9 +461,11 @@ func classifyMark(v shapeVote, rScore float64, free []word) read {
 	margin := math.Abs(rScore)
 	tessLetter := tess == forms.MarkAdd || tess == forms.MarkRem
 	if v.class == classOther {
-		if v.share < 1 && margin >= 1 {
-			// Some of the nearest prototypes are letters: a letter written
-			// oddly, or cut by the box's edges, more often than a check.
+		if v.share < 1 && margin >= 1 && s.across <= 2.2 {
+			// Some of the nearest prototypes are letters, and a line down
+			// the ink meets no more strokes than a letter's: a letter
+			// written oddly, or cut by the box's edges, more often than a
+			// check. Stacked strokes are a scribble.
 			return read{letter, 0.5}
 		}
 		if tessLetter && tessConf > 0.9 {

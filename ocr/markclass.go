@@ -487,6 +487,7 @@ type letterShape struct {
 	growth  float64 // fitted widening from top to bottom, in widths of the ink
 	notch   float64 // deepest inward dent of the right edge in the middle half, in widths
 	botRuns float64 // mean number of strokes across the bottom fifth of the rows
+	across  float64 // mean number of strokes a vertical line through the ink meets
 }
 
 // measureLetter measures the kept ink of k in a region w pixels wide.
@@ -537,6 +538,7 @@ func measureLetter(k inkOf, w int) letterShape {
 	if botRows > 0 {
 		s.botRuns = bot / botRows
 	}
+	s.across = strokesAcross(k, w)
 	return s
 }
 
@@ -569,4 +571,28 @@ func fitLine(xs, vs []float64) (a, slope float64) {
 // (logistic regression) on hand-printed marks of a generated corpus.
 func (s letterShape) rScore() float64 {
 	return 7.9 - 9.3*s.growth + 21*s.notch - 2.8*s.botRuns
+}
+
+// strokesAcross is the mean number of strokes a vertical line meets
+// through the ink of k (region w pixels wide): at most two or three for a
+// letter, more for a scribble's stacked strokes.
+func strokesAcross(k inkOf, w int) float64 {
+	b := k.bounds
+	var sum, cols float64
+	for x := b.Min.X; x < b.Max.X; x++ {
+		n := 0
+		for y := b.Min.Y; y < b.Max.Y; y++ {
+			if k.mask[y*w+x] && (y == b.Min.Y || !k.mask[(y-1)*w+x]) {
+				n++
+			}
+		}
+		if n > 0 {
+			sum += float64(n)
+			cols++
+		}
+	}
+	if cols == 0 {
+		return 0
+	}
+	return sum / cols
 }
