@@ -443,11 +443,12 @@ func (e *Engine) readMark(t *tess, r region, f *forms.Field, thr uint8) (read, e
 
 // classifyMark combines the nearest-prototype vote v, the letter's shape
 // s and Tesseract's free reading of the mark. The prototypes tell a letter
-// from a check, a cross or a scribble; the shape tells an A from an R, which the prototypes (printed letters)
-// often do not for hand-printing cut by the box's edges. A letter is sure
-// only when the prototypes and the shape agree on it clearly and
-// Tesseract does not read the other letter; a mark that all the nearest
-// prototypes take for a check, cross or scribble is "other".
+// from a check, a cross or a scribble; the shape tells an A from an R,
+// which the prototypes (printed letters) often do not for hand-printing
+// cut by the box's edges. A letter is sure only when the prototypes and
+// the shape agree on it clearly and Tesseract does not read the other
+// letter; a mark that all the nearest prototypes take for a check, cross
+// or scribble is "other".
 func classifyMark(v shapeVote, s letterShape, free []word) read {
 	tess, tessConf := "", 0.0
 	if len(free) == 1 {

@@ -17,7 +17,9 @@ import (
 // R and other marks (checks, crosses, scribbles, other letters), drawn
 // from the PDF core fonts and turned, slanted and thickened the way hands
 // do, and keeps the nearest. It needs no system fonts: MuPDF carries the
-// core fonts.
+// core fonts. Printed prototypes tell a letter from a check or a cross,
+// but not a hand-printed A from an R cut by the box's edges: that is left
+// to the letter's shape (letterShape), measured row by row.
 
 const (
 	glyphGrid = 16 // descriptors are glyphGrid×glyphGrid ink densities
