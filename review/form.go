@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"maps"
 	"net/http"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -102,6 +103,11 @@ type formView struct {
 	Columns []string
 	Rows    []rowView
 	Pages   []pageView
+
+	// Asked names the fields the rules named beyond the review task's once
+	// the reviewer's values were in; the form sends them back, so that
+	// each is taken as the reviewer's even when sent unchanged.
+	Asked []string
 
 	Result        *resultView
 	RejectReasons []rejectReason
@@ -211,6 +217,11 @@ func (s *Server) buildView(ctx context.Context, f store.FormToDecide, src formSo
 		}
 	}
 	items = append(items, extra...)
+	for _, it := range extra {
+		if it.Field != "family" && it.Field != "revision" && !contains1(v.Asked, it.Field) {
+			v.Asked = append(v.Asked, it.Field)
+		}
+	}
 	for _, it := range items {
 		if it.Field == "family" || it.Field == "revision" {
 			v.IdentOK = true
@@ -508,11 +519,9 @@ func (s *Server) allowedField(rd *forms.Reading, rev *forms.Revision, name strin
 	return false
 }
 
-// corrections applies the reviewer's posted values to the reading. It
-// returns the values to store (every flagged field, and every other field
-// the reviewer changed), the posted values, and an error message for a
-// bad form.
-func (s *Server) corrections(r *http.Request, rd *forms.Reading, flagged map[string]bool) (map[string]forms.Value, map[string]string, string) {
+// postedValues returns the values the reviewer sent, by field name, and
+// an error message for a bad form.
+func (s *Server) postedValues(r *http.Request, rd *forms.Reading) (map[string]string, string) {
 	rev := s.reg.Revision(rd.Family, rd.Revision)
 	posted := map[string]string{}
 	for k, vs := range r.PostForm {
@@ -521,14 +530,21 @@ func (s *Server) corrections(r *http.Request, rd *forms.Reading, flagged map[str
 			continue
 		}
 		if !s.allowedField(rd, rev, name) {
-			return nil, nil, fmt.Sprintf("The form has no field %q.", name)
+			return nil, fmt.Sprintf("The form has no field %q.", name)
 		}
 		posted[name] = strings.TrimSpace(vs[0])
 	}
+	return posted, ""
+}
+
+// reviewerValues returns the values to store as the reviewer's: every
+// field they were asked about (asked) and sent, changed or confirmed as
+// it stands, and every other field they changed.
+func (s *Server) reviewerValues(rd *forms.Reading, posted map[string]string, asked map[string]bool) map[string]forms.Value {
 	set := map[string]forms.Value{}
 	for name, text := range posted {
 		old, had := rd.Values[name]
-		if !flagged[name] && (had && old.Text == text || !had && text == "") {
+		if !asked[name] && (had && old.Text == text || !had && text == "") {
 			continue
 		}
 		nv := old
@@ -538,13 +554,40 @@ func (s *Server) corrections(r *http.Request, rd *forms.Reading, flagged map[str
 		nv.Text, nv.Source, nv.Sure = text, forms.FromReviewer, true
 		set[name] = nv
 	}
-	for n, v := range set {
-		if rd.Values == nil {
-			rd.Values = map[string]forms.Value{}
-		}
-		rd.Values[n] = v
+	return set
+}
+
+// withValues returns a copy of the reading with the values set.
+func withValues(rd forms.Reading, set map[string]forms.Value) forms.Reading {
+	rd.Values = maps.Clone(rd.Values)
+	if rd.Values == nil {
+		rd.Values = map[string]forms.Value{}
 	}
-	return set, posted, ""
+	maps.Copy(rd.Values, set)
+	return rd
+}
+
+// askedAgain returns the review items of fields the page asked about
+// beyond the review task's (the form's "asked" inputs: what the rules
+// named once the reviewer's first values were in) that the rules still
+// name on the reading with the reviewer's other values. A field is never
+// taken as asked on the page's word alone.
+func askedAgain(ctx context.Context, r *http.Request, rd forms.Reading, env validate.Env) ([]validate.ReviewItem, error) {
+	asked := r.PostForm["asked"]
+	if len(asked) == 0 {
+		return nil, nil
+	}
+	d, err := validate.Decide(ctx, &rd, env)
+	if err != nil {
+		return nil, err
+	}
+	var out []validate.ReviewItem
+	for _, it := range d.Review {
+		if slices.Contains(asked, it.Field) {
+			out = append(out, it)
+		}
+	}
+	return out, nil
 }
 
 // approve judges the reviewer's corrected values with the rules; when
@@ -583,24 +626,37 @@ func (s *Server) approve(w http.ResponseWriter, r *http.Request, ss *store.Sessi
 		rd.Family, rd.Revision, rd.Known, rd.Confidence = fam, stamp, true, 1
 	}
 	orig := maps.Clone(rd.Values) // what the engine read, for the outcomes
-	set, posted, problem := s.corrections(r, rd, flagged)
-	if problem == "" {
-		if problem, err := s.keyedProblem(r.Context(), f.ID, rd, set); err != nil {
-			s.fail(w, r, ss, err)
-			return
-		} else if problem != "" {
-			s.conflict(w, r, ss, problem)
-			return
-		}
-	}
+	posted, problem := s.postedValues(r, rd)
 	if problem != "" {
 		s.badRequest(w, r, ss, problem)
+		return
+	}
+	env := validate.Env{Registry: s.reg, Roster: s.st.Roster(), Locations: s.st.Locations(), Config: s.cfg.Rules}
+	set := s.reviewerValues(rd, posted, flagged)
+	// The fields the rules named once the reviewer's first values were in
+	// were asked about too: sent unchanged, they are confirmed.
+	again, err := askedAgain(r.Context(), r, withValues(*rd, set), env)
+	if err != nil {
+		s.fail(w, r, ss, err)
+		return
+	}
+	if len(again) > 0 {
+		for _, it := range again {
+			flagged[it.Field] = true
+		}
+		set = s.reviewerValues(rd, posted, flagged)
+	}
+	*rd = withValues(*rd, set)
+	if problem, err := s.keyedProblem(r.Context(), f.ID, rd, set); err != nil {
+		s.fail(w, r, ss, err)
+		return
+	} else if problem != "" {
+		s.conflict(w, r, ss, problem)
 		return
 	}
 	if family != "" {
 		posted["ident"] = family + "@" + revision
 	}
-	env := validate.Env{Registry: s.reg, Roster: s.st.Roster(), Locations: s.st.Locations(), Config: s.cfg.Rules}
 	d, err := validate.Decide(r.Context(), rd, env)
 	if err != nil {
 		s.fail(w, r, ss, err)
@@ -643,7 +699,9 @@ func (s *Server) approve(w http.ResponseWriter, r *http.Request, ss *store.Sessi
 		s.fail(w, r, ss, err)
 		return
 	}
-	v := s.buildView(r.Context(), f, src, task, dec, &c, true, posted, d.Review)
+	// The page asks again about what it asked before and the rules still
+	// want, so that confirming one field never drops another.
+	v := s.buildView(r.Context(), f, src, task, dec, &c, true, posted, append(d.Review, again...))
 	if err := s.blindFields(r.Context(), &v); err != nil {
 		s.fail(w, r, ss, err)
 		return
