@@ -41,6 +41,9 @@ type Work struct {
 	HelpdeskEmail string   `toml:"helpdesk-email"` // where unaddressable notices go
 	FaxGateways   string   `toml:"fax-gateways"`   // comma-separated senders relaying for others
 	FormsURL      string   `toml:"forms-url"`      // where the forms are posted
+	// BatchWait is how long a batch-removal form missing some of its pages
+	// waits for them (validate.Config.BatchWait); default 48h.
+	BatchWait Duration `toml:"batch-wait"`
 	// Quality checks (package quality).
 	HighRiskFields string  `toml:"high-risk-fields"` // double-keyed fields; default employee_number@removal,row*.employee_number
 	QASampleRate   float64 `toml:"qa-sample-rate"`   // share of untouched accepted forms keyed for QA; default 0.02
@@ -197,6 +200,9 @@ func (c *Config) check() []string {
 	if u, err := url.Parse(c.Work.FormsURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		bad("work.forms-url", "%q: want an http:// or https:// address", c.Work.FormsURL)
 	}
+	if c.Work.BatchWait.Duration <= 0 {
+		bad("work.batch-wait", "%s: want a positive duration, e.g. 48h", c.Work.BatchWait.Duration)
+	}
 	if _, err := quality.ParseRules(c.Work.HighRiskFields); err != nil {
 		bad("work.high-risk-fields", "%v", err)
 	}
@@ -271,7 +277,7 @@ func (c *Config) Set(key string) bool { return c != nil && c.keys[key] }
 
 // bindings are the command flags each section's keys set.
 var bindings = map[string][]string{
-	"work":  {"workers", "max-attempts", "stop-timeout", "metrics-addr", "smtp-from", "helpdesk-email", "fax-gateways", "forms-url", "high-risk-fields", "qa-sample-rate"},
+	"work":  {"workers", "max-attempts", "stop-timeout", "metrics-addr", "smtp-from", "helpdesk-email", "fax-gateways", "forms-url", "batch-wait", "high-risk-fields", "qa-sample-rate"},
 	"serve": {"addr", "api-addr", "secure-cookies", "session-idle", "claim", "qa-error-limit"},
 }
 
@@ -324,6 +330,8 @@ func (c *Config) value(section, name string) string {
 		return c.Work.FaxGateways
 	case "work.forms-url":
 		return c.Work.FormsURL
+	case "work.batch-wait":
+		return c.Work.BatchWait.String()
 	case "work.high-risk-fields":
 		return c.Work.HighRiskFields
 	case "work.qa-sample-rate":

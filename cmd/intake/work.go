@@ -43,8 +43,12 @@ func runWork(ctx context.Context, args []string, stdout io.Writer) error {
 	inProcess := fs.Bool("in-process", false, "read attachments in this process instead of in limited child processes (not isolated: a hostile document can stop the worker)")
 	highRisk := fs.String("high-risk-fields", "", "fields keyed blind by two reviewers when a form is sent to review on them: FIELD or FIELD@removal, comma-separated (default employee_number@removal,row*.employee_number; none: none)")
 	qaRate := fs.Float64("qa-sample-rate", quality.DefaultSampleRate, "share of the forms accepted with no person keyed again blind for QA (keyed by $INTAKE_QA_SEED)")
+	batchWait := fs.Duration("batch-wait", validate.DefaultBatchWait, "how long a batch-removal form missing some of its pages waits for them before it goes to review as it is")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if *batchWait <= 0 {
+		return fmt.Errorf("work: --batch-wait %s: want a positive duration, e.g. 48h", *batchWait)
 	}
 	rules, err := quality.ParseRules(*highRisk)
 	if err != nil {
@@ -57,7 +61,7 @@ func runWork(ctx context.Context, args []string, stdout io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("work: %w", err)
 	}
-	ruleCfg := validate.Config{}
+	ruleCfg := validate.Config{BatchWait: *batchWait}
 	if *asOf != "" {
 		day, err := time.ParseInLocation("2006-01-02", *asOf, time.UTC)
 		if err != nil {
