@@ -269,3 +269,41 @@ func TestLetterShape(t *testing.T) {
 		}
 	}
 }
+
+// TestWithCap checks that the top of a letter standing above its box is
+// put back, and that ink hanging in from the line above is not.
+func TestWithCap(t *testing.T) {
+	tmpl := renderGray(t, drawMarkPage(t, nil), fieldDPI)
+	fd := &forms.Field{Kind: forms.KindMark, Box: markBox}
+	px := fieldDPI / 72
+	top := int(3 * px) // the box's top edge, in region pixels
+	cases := []struct {
+		name string
+		mark *handMark
+		cap  bool // whether a piece above the box's edge is put back
+	}{
+		{"tall A", &handMark{font: 0, letter: forms.MarkAdd, size: 1.2, stroke: 0.3}, true},
+		{"tall slanted A", &handMark{font: 2, letter: forms.MarkAdd, size: 1.25, slant: -10, stroke: 0.3}, true},
+		{"descender from above over an A", &handMark{stroke: 1, lines: [][][2]float64{
+			{{0.3, -0.4}, {0.32, -0.12}}, // hangs in from the line above
+			{{0.2, 0.9}, {0.5, 0.1}, {0.8, 0.9}}, {{0.3, 0.6}, {0.7, 0.6}},
+		}}, false},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			page := renderGray(t, drawMarkPage(t, c.mark), fieldDPI)
+			r := cut(page, affine{A: px, E: px}, tmpl, regionBox(fd), 0.6)
+			k := findInk(r, 128, 0.5)
+			if len(k.blobs) == 0 {
+				t.Fatal("no ink found")
+			}
+			if k.bounds.Min.Y < top {
+				t.Fatalf("findInk already keeps ink from row %d, above the box's edge at %d", k.bounds.Min.Y, top)
+			}
+			got := withCap(k, r, 128)
+			if capped := got.bounds.Min.Y < top-int(0.5*px); capped != c.cap {
+				t.Errorf("ink starts at row %d (box edge at %d): cap put back = %v, want %v", got.bounds.Min.Y, top, capped, c.cap)
+			}
+		})
+	}
+}
