@@ -80,6 +80,9 @@ type Identification struct {
 	Right         int `json:"right"`
 	Covers        int `json:"covers"`
 	CoversAsForms int `json:"covers_as_forms"`
+	// Wrong lists the form pages identified wrong, for whoever tunes the
+	// engine: "sub-0001 file 1 page 2: want ..., got ...".
+	Wrong []string `json:"wrong,omitempty"`
 }
 
 // Decisions scores the rules' decisions against the truth.
@@ -150,6 +153,7 @@ type tally struct {
 	samples                                          []sample
 	mistakes, doubts                                 []Mistake
 	misjudged                                        []Misjudged
+	idWrong                                          []string
 	decisions, decRight, valid, validAccepted        int
 	falseAccepts, retired, retiredRejected           int
 	touched                                          bool
@@ -298,6 +302,9 @@ func evalOne(ctx context.Context, cfg Config, path string) tally {
 			tl.formPages++
 			if got.Family == pt.Family && got.Revision == pt.Revision && got.FormPage == pt.FormPage {
 				tl.idRight++
+			} else {
+				tl.idWrong = append(tl.idWrong, fmt.Sprintf("%s file %d page %d: want %s %s page %d, got %s %s page %d (%.2f, %s)",
+					truth.ID, k+1, pt.Page, pt.Family, pt.Revision, pt.FormPage, got.Family, got.Revision, got.FormPage, got.Confidence, got.Problem))
 			}
 		}
 		for fi := range doc.Forms {
@@ -512,6 +519,7 @@ func merge(cfg Config, results []tally, elapsed time.Duration) *Report {
 		rep.Identification.Right += t.idRight
 		rep.Identification.Covers += t.covers
 		rep.Identification.CoversAsForms += t.coversAsForms
+		rep.Identification.Wrong = append(rep.Identification.Wrong, t.idWrong...)
 		for k, s := range t.fields {
 			for _, dst := range []map[string]*Score{rep.Fields, styleMap(rep, t.style)} {
 				d := dst[k]

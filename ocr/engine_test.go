@@ -167,7 +167,7 @@ func TestIdentifyUnknownRevision(t *testing.T) {
 		sure bool
 	}{
 		{"04/01/2024", true},
-		{"02/17/2028", false},
+		{"02/17/2021", false},
 	} {
 		t.Run(tc.stamp, func(t *testing.T) {
 			rev := fakeRevision(t, tc.stamp)
@@ -184,6 +184,23 @@ func TestIdentifyUnknownRevision(t *testing.T) {
 				t.Errorf("forms %+v: want one unknown-revision reading with no values", res.Forms)
 			}
 		})
+	}
+}
+
+// TestIdentifyFutureStamp reads a current form whose stamp reads a day
+// still to come, a digit away from the posted one (a 2 read as a 9): no
+// form is stamped with a future day, so the page is the posted revision
+// whose layout it has, said with less confidence and a note.
+func TestIdentifyFutureStamp(t *testing.T) {
+	e := testEngine(t)
+	rev := fakeRevision(t, "02/17/2092")
+	img := capture(blank(t, newTemplates(), rev, 200), 200, scan{DPI: 200, Rot: 1})
+	got := readOne(t, e, img, 200).Pages[0]
+	if got.Family != "school-mirror" || got.Revision != "02/17/2022" || !got.Known {
+		t.Fatalf("identified %+v, want school-mirror 02/17/2022", got)
+	}
+	if got.Confidence < 0.8 || got.Confidence > 0.9 || !strings.Contains(got.Problem, "still to come") {
+		t.Errorf("confidence %.2f, problem %q; want 0.8-0.9 and a note on the stamp", got.Confidence, got.Problem)
 	}
 }
 

@@ -276,10 +276,10 @@ type ident struct {
 	problem string
 }
 
-// nearKnown reports whether stamp differs from one of fam's revision
-// stamps in one character: the commonest misread. (A stamp two digits
-// away is as likely a real revision as a double misread.)
-func nearKnown(fam *forms.Family, stamp string) bool {
+// nearKnown returns the revision of fam whose stamp differs from stamp in
+// one character, the commonest misread, or nil. (A stamp two digits away
+// is as likely a real revision as a double misread.)
+func nearKnown(fam *forms.Family, stamp string) *forms.Revision {
 	for _, r := range fam.Revisions {
 		if len(r.Stamp) != len(stamp) {
 			continue
@@ -291,10 +291,16 @@ func nearKnown(fam *forms.Family, stamp string) bool {
 			}
 		}
 		if diff <= 1 {
-			return true
+			return r
 		}
 	}
-	return false
+	return nil
+}
+
+// future reports whether a stamp (MM/DD/YYYY) is a day after today.
+func future(stamp string) bool {
+	d, err := time.Parse("01/02/2006", stamp)
+	return err == nil && d.After(time.Now())
 }
 
 // fitQuality scores how well a page fits a template: the share of
@@ -404,10 +410,17 @@ func (e *Engine) identifyRevision(t *tess, sc *scanned, h header) (ident, error)
 			// is exactly one of this family's revisions: a stamp read as a
 			// known one is that one, whatever Tesseract's confidence.
 			id.conf = math.Max(id.conf, 0.93*title)
-		} else if nearKnown(fam, id.stamp) {
+		} else if near := nearKnown(fam, id.stamp); near != nil {
 			// A digit away from a posted revision: more likely a misread
 			// than a form the district never posted.
 			id.conf *= 0.5
+			if future(id.stamp) && best.rev == near && best.q >= 0.7 {
+				// No form can be stamped with a day still to come: the
+				// stamp is the posted revision a digit away, whose layout
+				// the page has.
+				id.problem = fmt.Sprintf("the stamp reads %s, a day still to come; taken as %s, a digit away, whose layout the page has", id.stamp, near.Stamp)
+				id.stamp, id.conf = near.Stamp, 0.85*title
+			}
 		}
 	}
 	id.rev = fam.Revision(id.stamp)
