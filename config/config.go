@@ -21,6 +21,7 @@ type Config struct {
 	Log    Log             `toml:"log"`
 	Work   Work            `toml:"work"`
 	Serve  Serve           `toml:"serve"`
+	Rules  Rules           `toml:"rules"`
 	keys   map[string]bool // the keys the file sets, "section.key"
 	source string
 }
@@ -209,6 +210,7 @@ func (c *Config) check() []string {
 	if c.Work.QASampleRate < 0 || c.Work.QASampleRate > 1 {
 		bad("work.qa-sample-rate", "%v: want a share from 0 to 1, e.g. 0.02", c.Work.QASampleRate)
 	}
+	c.checkRules(bad)
 	if c.Serve.QAErrorLimit <= 0 || c.Serve.QAErrorLimit >= 1 {
 		bad("serve.qa-error-limit", "%v: want a share between 0 and 1, e.g. 0.005", c.Serve.QAErrorLimit)
 	}
@@ -279,33 +281,51 @@ func (c *Config) Set(key string) bool { return c != nil && c.keys[key] }
 var bindings = map[string][]string{
 	"work":  {"workers", "max-attempts", "stop-timeout", "metrics-addr", "smtp-from", "helpdesk-email", "fax-gateways", "forms-url", "batch-wait", "high-risk-fields", "qa-sample-rate"},
 	"serve": {"addr", "api-addr", "secure-cookies", "session-idle", "claim", "qa-error-limit"},
+	"rules": {"academic-year-end", "max-request-age", "min-identify-confidence"},
+}
+
+// sections are the sections each command takes flags from: its own, and
+// [rules] for every command that decides forms (AddRuleFlags).
+var sections = map[string][]string{
+	"work":  {"work", "rules"},
+	"serve": {"serve", "rules"},
+	"eval":  {"rules"},
+	"demo":  {"rules"},
 }
 
 // Flags returns the flags the file sets for command, as command-line
 // arguments ("--workers", "4", ...), to be put before the command line's
-// own so that those win. Commands without a section get none.
+// own so that those win. Commands that take no section get none.
 func (c *Config) Flags(command string) []string {
 	if c == nil {
 		return nil
 	}
 	var out []string
-	for _, name := range bindings[command] {
-		if !c.keys[command+"."+name] {
-			continue
+	for _, section := range sections[command] {
+		for _, name := range bindings[section] {
+			if !c.keys[section+"."+name] {
+				continue
+			}
+			out = append(out, "--"+name+"="+c.value(section, name))
 		}
-		out = append(out, "--"+name+"="+c.value(command, name))
 	}
 	return out
 }
 
-// FlagNames returns the flags a command's section may set, for the tests
-// that check each command has them.
-func FlagNames(command string) []string { return bindings[command] }
+// FlagNames returns the flags the file may set for a command, for the
+// tests that check each command has them.
+func FlagNames(command string) []string {
+	var out []string
+	for _, section := range sections[command] {
+		out = append(out, bindings[section]...)
+	}
+	return out
+}
 
-// Commands returns the commands that have a section.
+// Commands returns the commands that take settings from the file.
 func Commands() []string {
-	out := make([]string, 0, len(bindings))
-	for c := range bindings {
+	out := make([]string, 0, len(sections))
+	for c := range sections {
 		out = append(out, c)
 	}
 	sort.Strings(out)
@@ -336,6 +356,15 @@ func (c *Config) value(section, name string) string {
 		return c.Work.HighRiskFields
 	case "work.qa-sample-rate":
 		return fmt.Sprint(c.Work.QASampleRate)
+	case "rules.academic-year-end":
+		y, _ := parseYearEnd(c.Rules.AcademicYearEnd) // checked by Parse
+		return y.String()
+	case "rules.max-request-age":
+		a, _ := c.maxRequestAge() // checked by Parse
+		return a.String()
+	case "rules.min-identify-confidence":
+		v := confidence(c.Rules.MinIdentifyConfidence)
+		return v.String()
 	case "serve.qa-error-limit":
 		return fmt.Sprint(c.Serve.QAErrorLimit)
 	case "serve.addr":
