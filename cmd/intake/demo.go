@@ -23,6 +23,7 @@ import (
 	"github.com/emersion/go-imap/v2/imapserver"
 	"github.com/emersion/go-imap/v2/imapserver/imapmemserver"
 
+	"github.com/lausd/misis-intake/config"
 	"github.com/lausd/misis-intake/forms"
 	"github.com/lausd/misis-intake/mail"
 	"github.com/lausd/misis-intake/metrics"
@@ -57,6 +58,7 @@ type demoOptions struct {
 	workers   int
 	asOf      string
 	exitDone  bool
+	rules     *config.RuleFlags
 }
 
 // runDemo runs the whole intake on one machine from nothing: a private
@@ -77,6 +79,7 @@ func runDemo(ctx context.Context, args []string, stdout io.Writer) error {
 	fs.IntVar(&o.workers, "workers", runtime.NumCPU(), "jobs of each stage at once, and Tesseract clients")
 	fs.StringVar(&o.asOf, "as-of", "", "judge dates as on this day (YYYY-MM-DD); default: the samples' corpus.json as_of, else today")
 	fs.BoolVar(&o.exitDone, "exit-when-done", false, "stop once every sample is worked, instead of serving until interrupted")
+	o.rules = config.AddRuleFlags(fs)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -247,15 +250,14 @@ func demoRules(o demoOptions) (validate.Config, string, error) {
 			}
 		}
 	}
-	if day == "" {
-		return validate.Config{}, time.Now().Format("2006-01-02"), nil
-	}
-	t, err := time.ParseInLocation("2006-01-02", day, time.UTC)
+	rules, err := o.rules.Rules(day)
 	if err != nil {
-		return validate.Config{}, "", fmt.Errorf("demo: --as-of: %w", err)
+		return validate.Config{}, "", fmt.Errorf("demo: --%w", err)
 	}
-	noon := t.Add(20 * time.Hour) // midday in Los Angeles
-	return validate.Config{Now: func() time.Time { return noon }}, day, nil
+	if day == "" {
+		day = time.Now().Format("2006-01-02")
+	}
+	return rules, day, nil
 }
 
 func demoImport(ctx context.Context, st *store.Store, o demoOptions) (int, int, error) {

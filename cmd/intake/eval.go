@@ -10,6 +10,7 @@ import (
 	"sort"
 	"text/tabwriter"
 
+	"github.com/lausd/misis-intake/config"
 	"github.com/lausd/misis-intake/eval"
 	"github.com/lausd/misis-intake/forms"
 	"github.com/lausd/misis-intake/ocr"
@@ -24,12 +25,17 @@ func runEval(ctx context.Context, args []string, stdout io.Writer) error {
 	workers := fs.Int("workers", runtime.NumCPU(), "Tesseract clients (pages read at once)")
 	mistakes := fs.Int("mistakes", 0, "also list this many values read wrong")
 	doubts := fs.Int("doubts", 0, "with --json, also list this many values read right but not sure, and forms misjudged")
+	ruleFlags := config.AddRuleFlags(fs) // dates are judged as on each submission's as_of day
 	dirs, err := parseArgs(fs, args)
 	if err != nil {
 		return err
 	}
 	if len(dirs) != 1 {
 		return fmt.Errorf("eval: want one corpus directory (made by 'intake corpus')")
+	}
+	rules, err := ruleFlags.Rules("")
+	if err != nil {
+		return fmt.Errorf("eval: %w", err)
 	}
 	data, err := loadRosterData(*rosterPath, *locPath)
 	if err != nil {
@@ -43,7 +49,7 @@ func runEval(ctx context.Context, args []string, stdout io.Writer) error {
 	defer eng.Close()
 	rep, err := eval.Run(ctx, eval.Config{
 		Dir: dirs[0], Reader: eng, Registry: env.Registry, Roster: env.Roster, Locations: env.Locations,
-		Parallel: *workers,
+		Rules: rules, Parallel: *workers,
 	})
 	if err != nil {
 		return err

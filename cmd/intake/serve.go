@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/lausd/misis-intake/config"
 	"github.com/lausd/misis-intake/metrics"
 	"github.com/lausd/misis-intake/review"
 	"github.com/lausd/misis-intake/work"
@@ -29,8 +30,13 @@ func runServeUI(ctx context.Context, args []string, stdout io.Writer) error {
 	idle := fs.Duration("session-idle", review.DefaultSessionIdle, "end a session unused for this long")
 	claim := fs.Duration("claim", review.DefaultClaimTTL, "how long opening a form keeps it for one reviewer")
 	qaLimit := fs.Float64("qa-error-limit", review.DefaultQAErrorLimit, "error rate of auto-accepted values (QA keying) above which the alert is raised")
+	ruleFlags := config.AddRuleFlags(fs) // a reviewer's values are judged by the same rules as the workers'
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	rules, err := ruleFlags.Rules("")
+	if err != nil {
+		return fmt.Errorf("serve: %w", err)
 	}
 	st, err := openStore(ctx, *db)
 	if err != nil {
@@ -47,7 +53,7 @@ func runServeUI(ctx context.Context, args []string, stdout io.Writer) error {
 		return err
 	}
 	ui, err := review.New(review.Config{
-		Store: st, Retry: runner.Retry, Logger: logger,
+		Store: st, Rules: rules, Retry: runner.Retry, Logger: logger,
 		SecureCookies: *secure, SessionIdle: *idle, ClaimTTL: *claim, QAErrorLimit: *qaLimit,
 	})
 	if err != nil {

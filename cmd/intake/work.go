@@ -14,6 +14,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/lausd/misis-intake/config"
 	"github.com/lausd/misis-intake/forms"
 	"github.com/lausd/misis-intake/mail"
 	"github.com/lausd/misis-intake/ocr"
@@ -21,7 +22,6 @@ import (
 	"github.com/lausd/misis-intake/quality"
 	"github.com/lausd/misis-intake/sandbox"
 	"github.com/lausd/misis-intake/store"
-	"github.com/lausd/misis-intake/validate"
 	"github.com/lausd/misis-intake/work"
 )
 
@@ -43,12 +43,10 @@ func runWork(ctx context.Context, args []string, stdout io.Writer) error {
 	inProcess := fs.Bool("in-process", false, "read attachments in this process instead of in limited child processes (not isolated: a hostile document can stop the worker)")
 	highRisk := fs.String("high-risk-fields", "", "fields keyed blind by two reviewers when a form is sent to review on them: FIELD or FIELD@removal, comma-separated (default employee_number@removal,row*.employee_number; none: none)")
 	qaRate := fs.Float64("qa-sample-rate", quality.DefaultSampleRate, "share of the forms accepted with no person keyed again blind for QA (keyed by $INTAKE_QA_SEED)")
-	batchWait := fs.Duration("batch-wait", validate.DefaultBatchWait, "how long a batch-removal form missing some of its pages waits for them before it goes to review as it is")
+	ruleFlags := config.AddRuleFlags(fs)
+	ruleFlags.AddBatchWait(fs)
 	if err := fs.Parse(args); err != nil {
 		return err
-	}
-	if *batchWait <= 0 {
-		return fmt.Errorf("work: --batch-wait %s: want a positive duration, e.g. 48h", *batchWait)
 	}
 	rules, err := quality.ParseRules(*highRisk)
 	if err != nil {
@@ -61,14 +59,9 @@ func runWork(ctx context.Context, args []string, stdout io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("work: %w", err)
 	}
-	ruleCfg := validate.Config{BatchWait: *batchWait}
-	if *asOf != "" {
-		day, err := time.ParseInLocation("2006-01-02", *asOf, time.UTC)
-		if err != nil {
-			return fmt.Errorf("work: --as-of: %w", err)
-		}
-		noon := day.Add(20 * time.Hour) // midday in Los Angeles
-		ruleCfg.Now = func() time.Time { return noon }
+	ruleCfg, err := ruleFlags.Rules(*asOf)
+	if err != nil {
+		return fmt.Errorf("work: --%w", err)
 	}
 	log := commandLogger(*verbose) // --log-format, --log-level; -v: at least info
 	sender, err := sf.sender(log)
