@@ -32,8 +32,14 @@ GRANT USAGE ON SCHEMA public TO intake_worker;
 -- is ever deleted by the worker.
 GRANT SELECT, INSERT, UPDATE ON
     messages, attachments, forms, pages, fields, decisions, requests,
-    review_tasks, outbox, mailbox_seen, mailbox_state
+    review_tasks, outbox, mailbox_seen, mailbox_state,
+    batches, batch_pages, keying_tasks, keyed_fields
     TO intake_worker;
+
+-- The auto-accept thresholds in force: the worker reads the current set,
+-- and records the engine's defaults as the first set of a new database.
+-- Only `intake calibrate --apply` (as the owner) makes another current.
+GRANT SELECT, INSERT ON threshold_sets TO intake_worker;
 
 -- The audit log is append-only (its trigger refuses UPDATE and DELETE from
 -- anyone; the worker is not even granted them).
