@@ -20,7 +20,7 @@ lint:
 # The committed sample corpus: 40 submissions, messages and ground truth
 # only (the attachments are inside the .eml files), a few MB.
 sample: build
-	rm -rf testdata/sample
+	rm -f testdata/sample/sub-* testdata/sample/corpus.json
 	./intake corpus --out testdata/sample --count 40 --seed 7 --as-of 2026-11-20 --transports $(SAMPLE_TRANSPORTS)
 	find testdata/sample -name 'sub-*' ! -name '*.eml' ! -name '*.json' -delete
 

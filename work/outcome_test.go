@@ -303,7 +303,7 @@ func wrongOutcome(ctx context.Context, st *store.Store, reg *forms.Registry, f s
 	}
 	if f.Decision == corpus.Reject {
 		got := codes(f.Reasons)
-		for _, c := range reachable(tf) {
+		for _, c := range tf.Reasons {
 			if !slices.Contains(got, c) {
 				return fmt.Sprintf("rejected for %v, the truth's %v lack %s", got, tf.Reasons, c)
 			}
@@ -322,30 +322,6 @@ func wrongOutcome(ctx context.Context, st *store.Store, reg *forms.Registry, f s
 		return fmt.Sprintf("requests %q, want %q", masked(got), masked(want))
 	}
 	return ""
-}
-
-// rosterCodes are the reasons only a look-up of the employee number in
-// the HR roster can give.
-var rosterCodes = []string{string(validate.CodeEmployeeUnknown), string(validate.CodeEmployeePending), string(validate.CodeEmployeeSeparated)}
-
-// reachable returns the truth's reason codes the rules can give. A number
-// that is not 8 digits is rejected for its format and never looked up, so
-// no roster reason can come of it: the corpus makes a number wrong in one
-// way at a time (corpus/plan.go, employeeDefect), but the committed sample
-// was made before that held, and sub-0030 pairs a 7-digit number with a
-// pending employee.
-func reachable(tf corpus.FormTruth) []string {
-	number := tf.Fields["employee_number"]
-	if tf.Family == "batch-removal" || len(number) == 8 && strings.Trim(number, "0123456789") == "" {
-		return tf.Reasons
-	}
-	var out []string
-	for _, c := range tf.Reasons {
-		if !slices.Contains(rosterCodes, c) {
-			out = append(out, c)
-		}
-	}
-	return out
 }
 
 // wantRequests returns the requests the ground truth's values make, as
