@@ -297,6 +297,10 @@ func nearKnown(fam *forms.Family, stamp string) *forms.Revision {
 	return nil
 }
 
+// unclearStamp is the confidence below which a stamp read as no posted
+// revision gives way to the layout.
+const unclearStamp = 0.5
+
 // future reports whether a stamp (MM/DD/YYYY) is a day after today.
 func future(stamp string) bool {
 	d, err := time.Parse("01/02/2006", stamp)
@@ -422,6 +426,15 @@ func (e *Engine) identifyRevision(t *tess, sc *scanned, h header) (ident, error)
 				id.stamp, id.conf = near.Stamp, 0.85*title
 			}
 		}
+	}
+	if fam.Revision(id.stamp) == nil && id.problem == "" && math.Max(c2, h.stampConf) < unclearStamp &&
+		best.q >= 0.8 && lead(best.rev, best.q) >= 0.15 {
+		// A stamp read without confidence as no posted revision, on a
+		// page that has one revision's layout and not the others': most
+		// likely that revision with its stamp blurred. Its fields are
+		// read, and a person confirms which revision it is.
+		id.problem = fmt.Sprintf("the stamp reads %q unclearly; the layout is that of %s", id.stamp, best.rev.Stamp)
+		id.stamp, id.conf = best.rev.Stamp, math.Min(id.conf, 0.5)
 	}
 	id.rev = fam.Revision(id.stamp)
 	id.known = id.rev != nil

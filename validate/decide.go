@@ -318,7 +318,16 @@ func (j *judge) batch() {
 		j.reasons = append(j.reasons, rd.Reasons...)
 		j.review = append(j.review, rd.Review...)
 	}
-	if len(j.decisionRows) == 0 {
+	switch {
+	case len(j.decisionRows) > 0:
+	case len(rows) == 0:
+		// No cell of the table was read at all (the engine did not know
+		// the revision until a person named it): that is no evidence
+		// of an empty table.
+		j.reviewItem("rows", WhyCannotJudge, CodeValueUnsure,
+			"The table was not read; enter each employee the form lists.")
+		j.headerReview = true
+	default:
 		j.reject(CodeRowsNone, "", "The form lists no employees; list each former employee on a row of the table.")
 		j.headerRejected = true
 	}

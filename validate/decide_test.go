@@ -1136,6 +1136,19 @@ var batchCases = []decideCase{
 		outcome: Reject, reasons: []Code{CodeRowsNone},
 	},
 	{
+		name: "a batch whose table was never read waits for a person to enter it",
+		form: func(reg *forms.Registry) form {
+			f := batchForm(reg)
+			for name := range f.Values {
+				if _, _, ok := forms.SplitRowField(name); ok {
+					f = f.drop(name)
+				}
+			}
+			return f
+		},
+		outcome: Review, review: []string{"rows cannot_judge"},
+	},
+	{
 		name: "a batch over two pages numbers its rows on",
 		form: func(reg *forms.Registry) form {
 			f := batchForm(reg, rowGarcia)
