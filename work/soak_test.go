@@ -82,8 +82,11 @@ func TestSoak(t *testing.T) {
 	rng := rand.New(rand.NewPCG(seed, 777))
 	t.Logf("chaos seed %d", seed)
 
+	// Every fax holds its whole batch, so a batch part waits for pages
+	// only when a page count or number was misread; a short wait lets such
+	// a part go to review within the soak, as it would after two days.
 	start := func() *worker {
-		return startWorker(t, bin, url, "--imap-url", dc.URL("INBOX"))
+		return startWorker(t, bin, url, "--imap-url", dc.URL("INBOX"), "--batch-wait", "2s")
 	}
 	work0 := time.Now()
 	w := start()
@@ -166,12 +169,12 @@ func TestSoak(t *testing.T) {
 		err := st.Pool().QueryRow(ctx, `SELECT
 			(SELECT count(*) FROM messages),
 			(SELECT count(*) FROM river_job WHERE state NOT IN ('completed', 'discarded', 'cancelled')),
-			(SELECT count(*) FROM forms WHERE status = 'read')`).Scan(&stored, &open, &midway)
+			(SELECT count(*) FROM forms WHERE status IN ('read', 'waiting'))`).Scan(&stored, &open, &midway)
 		if err == nil && stored >= len(subs) && open == 0 && midway == 0 && dc.Count(t, "INBOX") == 0 {
 			break
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("not drained after 30 minutes: %d of %d messages stored, %d jobs open, %d forms read and undecided (%v)\n%s",
+			t.Fatalf("not drained after 30 minutes: %d of %d messages stored, %d jobs open, %d forms read or waiting and undecided (%v)\n%s",
 				stored, len(subs), open, midway, err, tail(w.out.String(), 4000))
 		}
 		time.Sleep(500 * time.Millisecond)
@@ -237,6 +240,12 @@ func TestSoak(t *testing.T) {
 		}
 		for i, f := range m.Forms {
 			formsOut++
+			if f.Status == store.StatusJoined {
+				// A batch part joined into another form (here: after its
+				// wait for pages a misread number promised): its outcome is
+				// that form's, which the export lists and this loop checks.
+				continue
+			}
 			if i < len(s.truth.Forms) {
 				truthVsOutcome[s.truth.Forms[i].Decision+"->"+f.Decision]++
 			}
