@@ -418,12 +418,20 @@ func (e *Engine) identifyRevision(t *tess, sc *scanned, h header) (ident, error)
 			// A digit away from a posted revision: more likely a misread
 			// than a form the district never posted.
 			id.conf *= 0.5
-			if future(id.stamp) && best.rev == near && best.q >= 0.7 {
+			switch {
+			case best.rev != near || best.q < 0.7:
+			case future(id.stamp):
 				// No form can be stamped with a day still to come: the
 				// stamp is the posted revision a digit away, whose layout
 				// the page has.
 				id.problem = fmt.Sprintf("the stamp reads %s, a day still to come; taken as %s, a digit away, whose layout the page has", id.stamp, near.Stamp)
 				id.stamp, id.conf = near.Stamp, 0.85*title
+			default:
+				// The page has that revision's layout too: read its
+				// fields as that revision's, and let a person confirm
+				// which it is (the confidence stays low).
+				id.problem = fmt.Sprintf("the stamp reads %s, a digit from %s, whose layout the page has", id.stamp, near.Stamp)
+				id.stamp = near.Stamp
 			}
 		}
 	}
