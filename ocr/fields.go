@@ -84,15 +84,15 @@ func (e *Engine) readText(t *tess, r region, f *forms.Field, thr uint8) (read, e
 		return read{"", 0.05}, nil
 	}
 	rd := normalise(f, raw, conf)
-	// readAgain reads the same ink at another scale: whether Tesseract
-	// reads the same from a different picture of it.
-	readAgain := func() (bool, error) {
+	// readAgain reads the same ink at another scale: what Tesseract reads
+	// from a different picture of it.
+	readAgain := func() (read, error) {
 		again, err := t.read(scaleGray(img, 0.6), fieldDPI*0.6, psm, set)
 		if err != nil {
-			return false, fmt.Errorf("field %s: %w", f.Name, err)
+			return read{}, fmt.Errorf("field %s: %w", f.Name, err)
 		}
 		raw2, conf2 := joinWords(trimNoise(again))
-		return strings.EqualFold(rd.text, normalise(f, raw2, conf2).text), nil
+		return normalise(f, raw2, conf2), nil
 	}
 	if f.Kind == forms.KindDigits || f.Kind == forms.KindDate {
 		return e.checkGlyphs(rd, k, r, f, readAgain)
@@ -104,11 +104,11 @@ func (e *Engine) readText(t *tess, r region, f *forms.Field, thr uint8) (read, e
 	// if they agree, a read just short of sure gains some of the way
 	// (Tesseract is diffident about strings no dictionary knows, like
 	// e-mail names).
-	same, err := readAgain()
+	again, err := readAgain()
 	if err != nil {
 		return read{}, err
 	}
-	if !same {
+	if !strings.EqualFold(rd.text, again.text) {
 		rd.conf = math.Min(rd.conf, 0.5)
 		return rd, nil
 	}
@@ -117,25 +117,27 @@ func (e *Engine) readText(t *tess, r region, f *forms.Field, thr uint8) (read, e
 }
 
 // Text reads at or above verifyAbove are read twice; agreement closes
-// agreeGain of the distance to certainty. Digits and dates that the
-// character reader disagrees with are read twice at or above tieAbove, and
-// keep at most tieConf when the two agree.
+// agreeGain of the distance to certainty. Digits and dates are read twice
+// when the character reader disagrees (see checkGlyphs), and keep at most
+// tieConf then: enough for a date, not for digits.
 const (
 	verifyAbove = 0.85
 	agreeGain   = 0.4
-	tieAbove    = 0.9
 	tieConf     = 0.94
 )
 
 // checkGlyphs reads digits and dates a second way, character by
 // character, and weighs Tesseract's reading by whether the two agree.
 //
-// When the character reader disagrees with a confident Tesseract reading,
-// the tie is broken by Tesseract reading the ink again at another scale
-// (readAgain): the character reader is the weaker of the two on type,
-// whose touching characters it cannot part, so two agreeing Tesseract
-// reads keep a confidence just short of certain.
-func (e *Engine) checkGlyphs(rd read, k inkOf, r region, f *forms.Field, readAgain func() (bool, error)) (read, error) {
+// When they disagree, Tesseract reads the ink again at another scale
+// (readAgain), and the three readings vote. Tesseract twice the same is
+// taken, with no more than tieConf where the character reader disputes it
+// with as many characters (on type the character reader is the weaker of
+// the two, for it cannot part touching characters), and a date with the
+// better confidence of the two reads. The second Tesseract reading
+// agreeing with the character reader is taken instead, as short of
+// certain.
+func (e *Engine) checkGlyphs(rd read, k inkOf, r region, f *forms.Field, readAgain func() (read, error)) (read, error) {
 	g, share, err := readGlyphs(k, r)
 	if err != nil {
 		return read{}, err
@@ -144,33 +146,40 @@ func (e *Engine) checkGlyphs(rd read, k inkOf, r region, f *forms.Field, readAga
 	// when it is not what the field holds. The two are compared by their
 	// digits: slashes and dashes are where the character reader is weakest.
 	second := normalise(f, g, 1)
-	gd, td := digitsOnlyRE.ReplaceAllString(second.text, ""), digitsOnlyRE.ReplaceAllString(rd.text, "")
+	gd, td := digits(second.text), digits(rd.text)
 	if gd == td && td != "" {
 		rd.conf = math.Max(rd.conf, (0.9+0.09*share)*second.conf)
 		return rd, nil
 	}
-	if second.conf == 1 && rd.conf < 0.3 && share >= 0.4 {
+	disputed := share >= 0.5 && len(gd) == len(td) // as many characters, read confidently, and different ones
+	again, err := readAgain()
+	if err != nil {
+		return read{}, err
+	}
+	switch {
+	case again.text == rd.text && rd.text != "":
+		if f.Kind == forms.KindDate {
+			// A date read twice alike: the better confidence of the two.
+			rd.conf = math.Min(math.Max(rd.conf, again.conf), tieConf)
+		} else if disputed {
+			rd.conf = math.Min(rd.conf, tieConf)
+		}
+		return rd, nil
+	case digits(again.text) == gd && gd != "":
+		return read{again.text, math.Min(again.conf, tieConf)}, nil
+	case second.conf == 1 && rd.conf < 0.3 && share >= 0.4:
 		// Tesseract's reading has not the field's form (eight digits, a
 		// date) and the second one has: it is the better guess to show a
 		// person, never sure on its own.
 		return read{second.text, 0.5 * share}, nil
-	}
-	if share >= 0.5 && len(gd) == len(td) {
-		// As many characters, read confidently, and different ones.
-		if rd.conf >= tieAbove {
-			same, err := readAgain()
-			if err != nil {
-				return read{}, err
-			}
-			if same {
-				rd.conf = math.Min(rd.conf, tieConf)
-				return rd, nil
-			}
-		}
+	case disputed:
 		rd.conf = math.Min(rd.conf, 0.6)
 	}
 	return rd, nil
 }
+
+// digits keeps only the digits of s.
+func digits(s string) string { return digitsOnlyRE.ReplaceAllString(s, "") }
 
 // trimNoise drops words at either end that hold no letter or digit: the
 // dots and ticks specks and rule remains become.
@@ -307,7 +316,7 @@ func normalise(f *forms.Field, raw string, conf float64) read {
 		if m == nil {
 			// Slashes are the strokes Tesseract loses first: eight digits
 			// in a date field are still MM DD YYYY, less surely.
-			d := digitsOnlyRE.ReplaceAllString(s, "")
+			d := digits(s)
 			if len(d) != 8 {
 				return read{s, conf * 0.3}
 			}
