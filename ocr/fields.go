@@ -133,10 +133,10 @@ const (
 // (readAgain), and the three readings vote. Tesseract twice the same is
 // taken, with no more than tieConf where the character reader disputes it
 // with as many characters (on type the character reader is the weaker of
-// the two, for it cannot part touching characters), and a date with the
-// better confidence of the two reads. The second Tesseract reading
-// agreeing with the character reader is taken instead, as short of
-// certain.
+// the two, for it cannot part touching characters); a date read twice
+// alike takes the better confidence of the two, up to tieConf. The second Tesseract
+// reading agreeing with the character reader is taken instead, with at
+// most tieConf.
 func (e *Engine) checkGlyphs(rd read, k inkOf, r region, f *forms.Field, readAgain func() (read, error)) (read, error) {
 	g, share, err := readGlyphs(k, r)
 	if err != nil {
@@ -166,7 +166,9 @@ func (e *Engine) checkGlyphs(rd read, k inkOf, r region, f *forms.Field, readAga
 		}
 		return rd, nil
 	case digits(again.text) == gd && gd != "":
-		return read{again.text, math.Min(again.conf, tieConf)}, nil
+		// Two readers agree, as when the first did (above), but against
+		// Tesseract's first reading.
+		return read{again.text, math.Min(math.Max(again.conf, (0.9+0.09*share)*second.conf), tieConf)}, nil
 	case second.conf == 1 && rd.conf < 0.3 && share >= 0.4:
 		// Tesseract's reading has not the field's form (eight digits, a
 		// date) and the second one has: it is the better guess to show a
