@@ -427,7 +427,11 @@ func (e *Engine) readMark(t *tess, r region, f *forms.Field, thr uint8) (read, e
 	hgt := float64(k.bounds.Dy()) / r.px
 	wid := float64(k.bounds.Dx()) / r.px
 	if hgt < 2.5 && wid < 2.5 {
-		// A dot: not a mark anyone meant, but not surely blank either.
+		// A dot: not a mark anyone meant. A speck of a fax line is surely
+		// none; a larger dot is not surely blank either.
+		if ink < 2 {
+			return read{forms.MarkBlank, 0.95}, nil
+		}
 		return read{forms.MarkBlank, 0.7}, nil
 	}
 	if ink > 0.6*inner {

@@ -108,3 +108,31 @@ func TestBlankFieldWithSpecks(t *testing.T) {
 		})
 	}
 }
+
+// TestMarkBoxWithSpeck checks that a fax speck in a role box reads as a
+// surely blank box, and a dot of ink as a blank one not surely so.
+func TestMarkBoxWithSpeck(t *testing.T) {
+	e := testEngine(t)
+	tc, err := e.pool.get(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.pool.put(tc)
+	box := &forms.Field{Name: "role.counselor", Kind: forms.KindMark, Box: forms.Box{W: 15, H: 15}}
+	for _, tt := range []struct {
+		name string
+		rect [4]float64
+		sure bool
+	}{
+		{"a speck", [4]float64{20, 8, 1.2, 1.4}, true},
+		{"a dot of ink", [4]float64{20, 8, 2.2, 2.2}, false},
+	} {
+		rd, err := e.readMark(tc, inkRegion(tt.rect), box, 128)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rd.text != forms.MarkBlank || (rd.conf >= e.thr.For(forms.KindMark)) != tt.sure {
+			t.Errorf("%s: read %q at %.2f, want blank, sure %v", tt.name, rd.text, rd.conf, tt.sure)
+		}
+	}
+}

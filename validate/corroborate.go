@@ -158,9 +158,10 @@ func (j *judge) settleLocation(e Employee, byEmployee bool) {
 }
 
 // settleEmail settles an e-mail name made from the person's name. One
-// read a letter or a dot away from such a name, where fax and type make
-// the two look alike (l, i, j and 1 are one upright stroke; a dot is the
-// first thing a fax loses), is settled as that name.
+// read a character or a dot away from such a name, where fax and type make
+// the two look alike (l, i, j, 1 and t are one upright stroke; a dot is
+// the first thing a fax loses, or smears into a dash), is settled as that
+// name.
 func (j *judge) settleEmail(field, first, last string) {
 	j.settleIf(field, ByName, func(s string) bool { return EmailFromName(s, first, last) })
 	v, read := j.reading.Values[field]
@@ -184,11 +185,12 @@ func (j *judge) text(name string) string {
 	return j.reading.Values[name].Text
 }
 
-// strokes are letters a fax of typed text makes look alike.
-const strokes = "lij1"
+// lookAlikes are the sets of characters a fax of typed text makes look
+// alike: upright strokes, and the small marks between names.
+var lookAlikes = []string{"lij1t", ".,-_"}
 
-// lookAlike reports whether read differs from want only by one letter
-// of strokes read as another, or by one dot of want lost.
+// lookAlike reports whether read differs from want only by one character
+// read as another of its look-alikes, or by one dot of want lost.
 func lookAlike(read, want string) bool {
 	if len(read) == len(want) {
 		diff := -1
@@ -200,7 +202,15 @@ func lookAlike(read, want string) bool {
 				diff = i
 			}
 		}
-		return diff >= 0 && strings.IndexByte(strokes, read[diff]) >= 0 && strings.IndexByte(strokes, want[diff]) >= 0
+		if diff < 0 {
+			return false
+		}
+		for _, set := range lookAlikes {
+			if strings.IndexByte(set, read[diff]) >= 0 && strings.IndexByte(set, want[diff]) >= 0 {
+				return true
+			}
+		}
+		return false
 	}
 	if len(read)+1 == len(want) {
 		for i := range len(want) {

@@ -42,6 +42,11 @@ func TestLookAlike(t *testing.T) {
 		{"isantos", "lsantos", true},
 		{"1santos", "lsantos", true},
 		{"bridgetbrooks", "bridget.brooks", true},
+		{"thoang", "lhoang", true},
+		{"fatima-okafor", "fatima.okafor", true},
+		{"fatima,okafor", "fatima.okafor", true},
+		{"fatimaiokafor", "fatima.okafor", false},
+		{"letlam", "leilam", true},
 		{"laguilar", "laguilar", false}, // not a correction: the same
 		{"kaguilar", "laguilar", false},
 		{"jaguilor", "laguilar", false},
