@@ -5,6 +5,7 @@ import (
 	"image"
 	"math"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 	"unicode"
@@ -134,7 +135,8 @@ const (
 // taken, with no more than tieConf where the character reader disputes it
 // with as many characters (on type the character reader is the weaker of
 // the two, for it cannot part touching characters); a date read twice
-// alike takes the better confidence of the two, up to tieConf. The second Tesseract
+// alike takes the better confidence of the two (raised when it falls in
+// this year), up to tieConf. The second Tesseract
 // reading agreeing with the character reader is taken instead, with at
 // most tieConf.
 func (e *Engine) checkGlyphs(rd read, k inkOf, r region, f *forms.Field, readAgain func() (read, error)) (read, error) {
@@ -159,8 +161,14 @@ func (e *Engine) checkGlyphs(rd read, k inkOf, r region, f *forms.Field, readAga
 	switch {
 	case again.text == rd.text && rd.text != "":
 		if f.Kind == forms.KindDate {
-			// A date read twice alike: the better confidence of the two.
-			rd.conf = math.Min(math.Max(rd.conf, again.conf), tieConf)
+			// A date read twice alike: the better confidence of the two,
+			// raised as agreeing text is when it falls in this year (a
+			// misread year is the commonest misread of a date).
+			c := math.Max(rd.conf, again.conf)
+			if strings.HasSuffix(rd.text, strconv.Itoa(time.Now().Year())) {
+				c += (1 - c) * agreeGain
+			}
+			rd.conf = math.Min(c, tieConf)
 		} else if disputed {
 			rd.conf = math.Min(rd.conf, tieConf)
 		}
