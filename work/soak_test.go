@@ -1,7 +1,6 @@
 package work_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -155,7 +154,8 @@ func TestSoak(t *testing.T) {
 			pgRestarts++
 			t.Logf("%s: restarted PostgreSQL at %d of %d decisions", time.Since(work0).Round(time.Second), at, nForms)
 		case "dovecot":
-			soakRestartDovecot(t, dc, time.Duration(1000+rng.IntN(3000))*time.Millisecond)
+			down := time.Duration(1000+rng.IntN(3000)) * time.Millisecond
+			dc.Restart(t, func() { time.Sleep(down) })
 			dcRestarts++
 			t.Logf("%s: restarted Dovecot at %d of %d decisions", time.Since(work0).Round(time.Second), at, nForms)
 		}
@@ -414,64 +414,6 @@ func (p *soakPG) restart(t *testing.T, down time.Duration) {
 	var err error
 	if p.srv, err = pglocal.Start(context.Background(), p.cfg); err != nil {
 		t.Fatalf("start PostgreSQL again: %v", err)
-	}
-}
-
-// soakRestartDovecot stops the test's Dovecot (its master, from
-// master.pid, and its whole process group), waits down, and starts it
-// again on the same configuration, port and mail.
-func soakRestartDovecot(t *testing.T, dc *dovecottest.Server, down time.Duration) {
-	t.Helper()
-	b, err := os.ReadFile(filepath.Join(dc.Dir, "run", "master.pid"))
-	if err != nil {
-		t.Fatalf("dovecot master.pid: %v", err)
-	}
-	pid, err := strconv.Atoi(strings.TrimSpace(string(b)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := syscall.Kill(-pid, syscall.SIGTERM); err != nil {
-		t.Fatal(err)
-	}
-	for end := time.Now().Add(15 * time.Second); ; time.Sleep(100 * time.Millisecond) {
-		c, err := net.DialTimeout("tcp", dc.Addr, 200*time.Millisecond)
-		if err == nil {
-			c.Close()
-		} else if syscall.Kill(-pid, 0) != nil {
-			break
-		}
-		if time.Now().After(end) {
-			t.Fatal("dovecot did not stop within 15s")
-		}
-	}
-	time.Sleep(down)
-	cmd := exec.Command("dovecot", "-F", "-c", filepath.Join(dc.Dir, "dovecot.conf"))
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGTERM, Setpgid: true}
-	var out bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &out
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("restart dovecot: %v", err)
-	}
-	exited := make(chan struct{})
-	go func() { cmd.Wait(); close(exited) }() //nolint:errcheck // reported by the greeting wait
-	t.Cleanup(func() {
-		syscall.Kill(-cmd.Process.Pid, syscall.SIGTERM) //nolint:errcheck // it may be gone
-		select {
-		case <-exited:
-		case <-time.After(10 * time.Second):
-			syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) //nolint:errcheck // last resort
-			<-exited
-		}
-	})
-	for end := time.Now().Add(15 * time.Second); ; time.Sleep(100 * time.Millisecond) {
-		c, err := net.DialTimeout("tcp", dc.Addr, 200*time.Millisecond)
-		if err == nil {
-			c.Close()
-			return
-		}
-		if time.Now().After(end) {
-			t.Fatalf("dovecot not back within 15s:\n%s", out.String())
-		}
 	}
 }
 

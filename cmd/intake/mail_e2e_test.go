@@ -5,13 +5,10 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"net"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -280,7 +277,7 @@ func TestMailDovecotRestart(t *testing.T) {
 		return e.dc.Count(t, "Processed")+e.dc.Count(t, "Quarantine") >= 1
 	})
 
-	restartDovecot(t, e.dc, func() {
+	e.dc.Restart(t, func() {
 		for _, s := range second {
 			e.dc.Deliver(t, s.raw)
 		}
@@ -306,7 +303,7 @@ func TestMailDovecotRestart(t *testing.T) {
 		e.dc.Deliver(t, s.raw)
 	}
 	drained := make(chan error, 1)
-	restartDovecot(t, e.dc, func() {
+	e.dc.Restart(t, func() {
 		go func() {
 			_, err := intake(t, e.workArgs("--drain")...)
 			drained <- err
@@ -328,60 +325,4 @@ func waitUntil(t *testing.T, limit time.Duration, what string, ok func() bool) {
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
-}
-
-// restartDovecot stops the test's Dovecot (its master process, from
-// master.pid, and every process of its group), runs whileDown, and starts
-// Dovecot again on the same configuration, port and mail.
-func restartDovecot(t *testing.T, dc *dovecottest.Server, whileDown func()) {
-	t.Helper()
-	b, err := os.ReadFile(filepath.Join(dc.Dir, "run", "master.pid"))
-	if err != nil {
-		t.Fatalf("dovecot master.pid: %v", err)
-	}
-	pid, err := strconv.Atoi(strings.TrimSpace(string(b)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	// The master leads its own process group (dovecottest starts it so):
-	// stopping the group stops the processes serving open connections
-	// too, which the master alone leaves running.
-	if err := syscall.Kill(-pid, syscall.SIGTERM); err != nil {
-		t.Fatal(err)
-	}
-	waitUntil(t, 15*time.Second, "dovecot stopped", func() bool {
-		c, err := net.DialTimeout("tcp", dc.Addr, 200*time.Millisecond)
-		if err == nil {
-			c.Close()
-			return false
-		}
-		return syscall.Kill(-pid, 0) != nil
-	})
-	whileDown()
-	cmd := exec.Command("dovecot", "-F", "-c", filepath.Join(dc.Dir, "dovecot.conf"))
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGTERM, Setpgid: true}
-	var out bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &out
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("restart dovecot: %v", err)
-	}
-	exited := make(chan struct{})
-	go func() { cmd.Wait(); close(exited) }() //nolint:errcheck // reported by the greeting wait
-	t.Cleanup(func() {
-		syscall.Kill(-cmd.Process.Pid, syscall.SIGTERM) // the processes serving connections too
-		select {
-		case <-exited:
-		case <-time.After(10 * time.Second):
-			syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
-			<-exited
-		}
-	})
-	waitUntil(t, 15*time.Second, "dovecot started again\n"+out.String(), func() bool {
-		c, err := net.DialTimeout("tcp", dc.Addr, 200*time.Millisecond)
-		if err != nil {
-			return false
-		}
-		c.Close()
-		return true
-	})
 }

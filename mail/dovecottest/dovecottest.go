@@ -44,6 +44,7 @@ type Server struct {
 
 	uid, gid int
 	seq      int
+	bin      string // the dovecot binary
 }
 
 // URL returns an imap:// URL for the mailbox (loopback plain text).
@@ -175,9 +176,18 @@ func Start(t testing.TB) *Server {
 		}
 	}
 
-	cmd := exec.Command(bin, "-F", "-c", confPath)
+	s.bin = bin
+	s.launch(t)
+	return s
+}
+
+// launch starts Dovecot on the server's configuration and waits for its
+// greeting; the test's cleanup stops it with every process of its group.
+func (s *Server) launch(t testing.TB) {
+	t.Helper()
+	cmd := exec.Command(s.bin, "-F", "-c", filepath.Join(s.Dir, "dovecot.conf"))
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGTERM, Setpgid: true}
-	out, err := os.Create(filepath.Join(dir, "dovecot.out"))
+	out, err := os.OpenFile(filepath.Join(s.Dir, "dovecot.out"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -188,7 +198,7 @@ func Start(t testing.TB) *Server {
 	exited := make(chan error, 1)
 	go func() { exited <- cmd.Wait(); out.Close() }()
 	t.Cleanup(func() {
-		cmd.Process.Signal(syscall.SIGTERM)
+		syscall.Kill(-cmd.Process.Pid, syscall.SIGTERM) // the processes serving connections too
 		select {
 		case <-exited:
 		case <-time.After(10 * time.Second):
@@ -197,10 +207,41 @@ func Start(t testing.TB) *Server {
 		}
 	})
 	if err := waitGreeting(s.Addr, exited, 15*time.Second); err != nil {
-		b, _ := os.ReadFile(filepath.Join(dir, "dovecot.out"))
+		b, _ := os.ReadFile(filepath.Join(s.Dir, "dovecot.out"))
 		t.Fatalf("dovecottest: %v\n%s%s", err, b, s.Log())
 	}
-	return s
+}
+
+// Restart stops Dovecot (its master, from master.pid, and every process
+// of its group, which serve the open connections), runs whileDown, and
+// starts it again on the same configuration, port and mail: a mail server
+// going away under its clients.
+func (s *Server) Restart(t testing.TB, whileDown func()) {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(s.Dir, "run", "master.pid"))
+	if err != nil {
+		t.Fatalf("dovecottest: master.pid: %v", err)
+	}
+	pid, err := strconv.Atoi(strings.TrimSpace(string(b)))
+	if err != nil {
+		t.Fatalf("dovecottest: master.pid: %v", err)
+	}
+	if err := syscall.Kill(-pid, syscall.SIGTERM); err != nil {
+		t.Fatalf("dovecottest: stop dovecot: %v", err)
+	}
+	for end := time.Now().Add(15 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+		c, err := net.DialTimeout("tcp", s.Addr, 200*time.Millisecond)
+		if err == nil {
+			c.Close()
+		} else if syscall.Kill(-pid, 0) != nil {
+			break // not listening, and every process gone
+		}
+		if time.Now().After(end) {
+			t.Fatal("dovecottest: dovecot did not stop within 15s")
+		}
+	}
+	whileDown()
+	s.launch(t)
 }
 
 // Deliver puts a message into the INBOX the way a local delivery agent
