@@ -24,12 +24,14 @@ import (
 //   - an e-mail name that is exactly one the district makes from the
 //     person's name (first.last, flast, firstl, ...): the roster's name for
 //     the user, the name written beside it for the administrator and the
-//     person to notify;
+//     person to notify; one read a look-alike character or a lost dot away
+//     from such a name is taken as that name (see settleEmail);
 //   - a signer's title that is one of the allowed titles, and a batch
 //     row's reason that is one of the printed reasons.
 //
-// Every settled field is listed in Decision.Settled with what settled it,
-// so the record shows why no person looked at it.
+// Every settled field is listed in Decision.Settled with what settled it
+// (and, for an e-mail taken as the name's, what was read), so the record
+// shows why no person looked at it.
 
 // Sources that settle a value.
 const (
