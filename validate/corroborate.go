@@ -161,9 +161,9 @@ func (j *judge) settleLocation(e Employee, byEmployee bool) {
 
 // settleEmail settles an e-mail name made from the person's name. One
 // read a character or a dot away from such a name, where fax and type make
-// the two look alike (l, i, j, 1 and t are one upright stroke; a dot is
-// the first thing a fax loses, or smears into a dash), is settled as that
-// name.
+// the two look alike (l, i, j, 1 and t are one upright stroke, c, e and o
+// one round one; a dot is the first thing a fax loses, or smears into a
+// dash), is settled as that name.
 func (j *judge) settleEmail(field, first, last string) {
 	j.settleIf(field, ByName, func(s string) bool { return EmailFromName(s, first, last) })
 	v, read := j.reading.Values[field]
@@ -188,8 +188,9 @@ func (j *judge) text(name string) string {
 }
 
 // lookAlikes are the sets of characters a fax of typed text makes look
-// alike: upright strokes, and the small marks between names.
-var lookAlikes = []string{"lij1t", ".,-_"}
+// alike: upright strokes, round letters, and the small marks between
+// names.
+var lookAlikes = []string{"lij1t", "ceo", ".,-_"}
 
 // lookAlike reports whether read differs from want only by one character
 // read as another of its look-alikes, or by one dot of want lost.

@@ -43,6 +43,8 @@ func TestLookAlike(t *testing.T) {
 		{"1santos", "lsantos", true},
 		{"bridgetbrooks", "bridget.brooks", true},
 		{"thoang", "lhoang", true},
+		{"heontreras", "hcontreras", true},
+		{"ywu", "rwu", false},
 		{"fatima-okafor", "fatima.okafor", true},
 		{"fatima,okafor", "fatima.okafor", true},
 		{"fatimaiokafor", "fatima.okafor", false},
