@@ -320,12 +320,12 @@ func strokeMark(r *rand.Rand, kind int) glyph {
 }
 
 // shapeVote is the classifier's answer: the class most of the nearest
-// prototypes share, the share of the k nearest that are of it, the
-// distance to its nearest prototype and to the nearest of another class.
+// prototypes share, the share of the k nearest that are of it, and the
+// distance to its nearest prototype.
 type shapeVote struct {
-	class      markClass
-	share      float64
-	near, rest float64
+	class markClass
+	share float64
+	near  float64
 }
 
 // classifyShape classifies a descriptor by its nearest prototypes.
@@ -360,14 +360,10 @@ func classifyShape(vec []float64) (shapeVote, error) {
 			best = c
 		}
 	}
-	v := shapeVote{class: best, share: votes[best] / kNearest, near: 2, rest: 2}
-	for _, h := range hits {
+	v := shapeVote{class: best, share: votes[best] / kNearest, near: 2}
+	for _, h := range hits { // nearest first
 		if h.c == best {
-			v.near = math.Min(v.near, h.d)
-		} else {
-			v.rest = math.Min(v.rest, h.d)
-		}
-		if v.near < 2 && v.rest < 2 {
+			v.near = h.d
 			break
 		}
 	}
