@@ -131,14 +131,15 @@ const (
 // character, and weighs Tesseract's reading by whether the two agree.
 //
 // When they disagree, Tesseract reads the ink again at another scale
-// (readAgain), and the three readings vote. Tesseract twice the same is
-// taken, with no more than tieConf where the character reader disputes it
-// with as many characters (on type the character reader is the weaker of
-// the two, for it cannot part touching characters); a date read twice
-// alike takes the better confidence of the two (raised when it falls in
-// this year), up to tieConf. The second Tesseract
-// reading agreeing with the character reader is taken instead, with at
-// most tieConf.
+// (readAgain), and the three readings vote:
+//   - Tesseract twice the same is taken, with no more than tieConf where
+//     the character reader disputes it with as many characters (on type
+//     the character reader is the weaker of the two, for it cannot part
+//     touching characters); a date read twice alike takes the better
+//     confidence of the two (raised when it falls in this year), up to
+//     tieConf;
+//   - the second Tesseract reading agreeing with the character reader is
+//     taken instead, with at most tieConf.
 func (e *Engine) checkGlyphs(rd read, k inkOf, r region, f *forms.Field, readAgain func() (read, error)) (read, error) {
 	g, share, err := readGlyphs(k, r)
 	if err != nil {
