@@ -66,7 +66,12 @@ func Bench(ctx context.Context, gen corpus.Config, eng *ocr.Engine, workers int)
 		files = append(files, atts...)
 	}
 
-	// The engine: every attachment decoded and read, documents in parallel.
+	// The engine, as it runs in a service: templates and classifiers made
+	// once before the first page, then every attachment decoded and read,
+	// documents in parallel.
+	if err := eng.Prepare(); err != nil {
+		return nil, fmt.Errorf("eval: bench: %w", err)
+	}
 	rep := &BenchReport{Submissions: len(subs), Workers: workers}
 	var mu sync.Mutex
 	var pages []raster.Page

@@ -71,6 +71,11 @@ type header struct {
 // readHeader finds the orientation of img and reads its header band:
 // which family's title it carries and the revision stamp. A page whose
 // band names no family in any orientation has a nil family.
+//
+// The page is read as it lies first. The other way up is tried only when
+// that names no family and could be a form turned over: it is not worth a
+// read when the page as it lies has a rule where a header's would be and
+// the page turned has none (a fax cover sheet, a letter).
 func (e *Engine) readHeader(t *tess, img *image.Gray, dpi float64) (header, *scanned, error) {
 	turns := []int{0, 2}
 	if img.Rect.Dx() > img.Rect.Dy() {
@@ -78,9 +83,17 @@ func (e *Engine) readHeader(t *tess, img *image.Gray, dpi float64) (header, *sca
 	}
 	var best header
 	var bestScan *scanned
-	for _, q := range turns {
+	ruled := false // the page as it lies has a header rule
+	for i, q := range turns {
 		s := newScanned(rotate(img, q), dpi)
-		h, err := e.readBand(t, s)
+		y, hasRule := headerRule(s)
+		hasRule = hasRule && plausibleRule(y)
+		if i == 0 {
+			ruled = hasRule
+		} else if ruled && !hasRule {
+			break
+		}
+		h, err := e.readBand(t, s, y, hasRule)
 		if err != nil {
 			return header{}, nil, err
 		}
@@ -95,35 +108,69 @@ func (e *Engine) readHeader(t *tess, img *image.Gray, dpi float64) (header, *sca
 	return best, bestScan, nil
 }
 
-// readBand OCRs the header band of an upright page. When the heavy rule
-// under the header is found, the band is cut to the title and stamp
-// above it; otherwise a taller band is read.
-func (e *Engine) readBand(t *tess, s *scanned) (header, error) {
-	if y, ok := headerRule(s); ok {
-		h, err := e.readBox(t, s, boxF{X: 0, Y: y - headerRuleY + 18, W: 612, H: headerRuleY - 18 + 3})
-		if err != nil || h.family != nil {
-			return h, err
-		}
-		// The rule found may be another line: read the taller band too.
-	}
-	return e.readBox(t, s, headerBand)
+// The header's zones, in template points for a page whose header rule
+// lies at headerRuleY. Every family prints its title at the left above
+// the rule and the district's name at the right, with the revision stamp
+// either under the title or under the district's name. Only the title
+// and the stamp are read: the district's four lines are the same on every
+// form and would cost as much to read as the rest together. The zones
+// leave room for the page lying half an inch left or right.
+var (
+	titleZone = boxF{X: 0, Y: 18, W: 386, H: 67}   // title, and the stamp under it
+	stampZone = boxF{X: 310, Y: 64, W: 302, H: 21} // the stamp under the district's name
+)
+
+// plausibleRule reports whether a rule found y points from the top could
+// be the header's: at headerRuleY, give or take half an inch of shift on
+// the glass and 5% of scale.
+func plausibleRule(y float64) bool {
+	return math.Abs(y-headerRuleY) <= 36+0.05*headerRuleY
 }
 
-// readBox OCRs one band of an upright page, in template points of a page
-// turned by its skew only, and matches what it says to the titles.
-func (e *Engine) readBox(t *tess, s *scanned, box boxF) (header, error) {
-	skew := s.skew
-	m := aboutCentre(s.full, s.dpi, skew)
+// readBand OCRs the header of an upright page. When the page has the
+// header rule (at ruleY points), only the title and stamp zones above it
+// are read; otherwise the whole band where a header could lie is.
+func (e *Engine) readBand(t *tess, s *scanned, ruleY float64, ruled bool) (header, error) {
+	if !ruled {
+		words, err := e.readZone(t, s, headerBand)
+		if err != nil {
+			return header{}, err
+		}
+		return e.judgeHeader(s, words), nil
+	}
+	dy := ruleY - headerRuleY
+	var words []word
+	for _, z := range []boxF{titleZone, stampZone} {
+		z.Y += dy
+		ws, err := e.readZone(t, s, z)
+		if err != nil {
+			return header{}, err
+		}
+		words = append(words, ws...)
+	}
+	return e.judgeHeader(s, words), nil
+}
+
+// readZone OCRs one zone of an upright page, in template points of a page
+// turned by its skew only.
+func (e *Engine) readZone(t *tess, s *scanned, box boxF) ([]word, error) {
+	m := aboutCentre(s.full, s.dpi, s.skew)
 	band := warp(s.full, m, box, headerDPI/72)
 	words, err := t.read(band, headerDPI, psmBlock, "")
 	if err != nil {
-		return header{}, fmt.Errorf("read header: %w", err)
+		return nil, fmt.Errorf("read header: %w", err)
 	}
+	return words, nil
+}
+
+// judgeHeader matches the words read in a page's header to the families'
+// titles and finds the revision stamp among them.
+func (e *Engine) judgeHeader(s *scanned, words []word) header {
 	var text []string
 	for _, w := range words {
 		text = append(text, w.Text)
 	}
-	h := header{skew: skew}
+	h := header{skew: s.skew}
 	all := norm(strings.Join(text, " "))
 	for _, ti := range e.titles {
 		s := 0.0
@@ -146,7 +193,7 @@ func (e *Engine) readBox(t *tess, s *scanned, box boxF) (header, error) {
 		h.family = nil
 	}
 	h.stamp, h.stampConf = findStamp(words)
-	return h, nil
+	return h
 }
 
 // headerRuleY is where every family prints the heavy rule under its
@@ -387,7 +434,9 @@ func (e *Engine) identifyRevision(t *tess, sc *scanned, h header) (ident, error)
 		return ident{}, err
 	}
 	// Another family's title nearly matching too makes the title doubtful.
-	title := h.titleScore * math.Min(1, (h.titleScore-h.second)/0.25)
+	// (The titles share words: read cleanly, one scores 1 and another
+	// still about 0.77, which is no doubt at all.)
+	title := h.titleScore * math.Min(1, (h.titleScore-h.second)/0.2)
 	switch {
 	case s2 != "" && s2 == h.stamp:
 		id.stamp, id.conf = s2, title*(0.9+0.1*math.Max(c2, h.stampConf))

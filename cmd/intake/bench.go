@@ -6,7 +6,9 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
 	"runtime"
+	"runtime/pprof"
 	"time"
 
 	"github.com/lausd/misis-intake/eval"
@@ -21,8 +23,20 @@ func runBench(ctx context.Context, args []string, stdout io.Writer) error {
 	asJSON := fs.Bool("json", false, "print JSON")
 	rosterPath := fs.String("roster", "testdata/roster.csv", "HR roster CSV")
 	locPath := fs.String("locations", "testdata/locations.csv", "locations CSV")
+	profile := fs.String("cpuprofile", "", "write a CPU profile of the whole run to this file")
 	if _, err := parseArgs(fs, args); err != nil {
 		return err
+	}
+	if *profile != "" {
+		f, err := os.Create(*profile)
+		if err != nil {
+			return fmt.Errorf("bench: %w", err)
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return fmt.Errorf("bench: %w", err)
+		}
+		defer pprof.StopCPUProfile()
 	}
 	gen, err := corpusConfig(*rosterPath, *locPath)
 	if err != nil {
