@@ -44,11 +44,23 @@ func similarity(s, theta, tx, ty float64) affine {
 }
 
 // sample returns the bilinear gray value of img at (u, v), white outside.
+// img's pixels start at (0, 0).
 func sample(img *image.Gray, u, v float64) float64 {
 	u -= 0.5
 	v -= 0.5
-	x0, y0 := int(math.Floor(u)), int(math.Floor(v))
-	fx, fy := u-float64(x0), v-float64(y0)
+	fu, fv := math.Floor(u), math.Floor(v)
+	x0, y0 := int(fu), int(fv)
+	fx, fy := u-fu, v-fv
+	if x0 >= 0 && y0 >= 0 && x0+1 < img.Rect.Dx() && y0+1 < img.Rect.Dy() {
+		// Inside: the four neighbours without a bounds test each.
+		i := y0*img.Stride + x0
+		p := img.Pix[i : i+img.Stride+2]
+		p00, p01 := float64(p[0]), float64(p[1])
+		p10, p11 := float64(p[img.Stride]), float64(p[img.Stride+1])
+		a := p00*(1-fx) + p01*fx
+		b := p10*(1-fx) + p11*fx
+		return a*(1-fy) + b*fy
+	}
 	get := func(x, y int) float64 {
 		if x < 0 || y < 0 || x >= img.Rect.Dx() || y >= img.Rect.Dy() {
 			return 255
@@ -83,21 +95,86 @@ func warp(img *image.Gray, m affine, box boxF, px float64) *image.Gray {
 		}
 	}
 	step := 1 / (px * float64(n))
+	if n == 1 {
+		for j := 0; j < h; j++ {
+			warpRow(out.Pix[j*out.Stride:j*out.Stride+w], img, m, box.X+0.5/px, box.Y+(float64(j)+0.5)/px, 1/px)
+		}
+		return out
+	}
+	// n×n samples per pixel: n rows of n samples a pixel, summed.
+	sub := make([]uint8, w*n)
+	sum := make([]int, w)
 	for j := 0; j < h; j++ {
-		for i := 0; i < w; i++ {
-			x0 := box.X + float64(i)/px
-			y0 := box.Y + float64(j)/px
-			sum := 0.0
-			for b := 0; b < n; b++ {
-				for a := 0; a < n; a++ {
-					u, v := m.apply(x0+(float64(a)+0.5)*step, y0+(float64(b)+0.5)*step)
-					sum += sample(img, u, v)
-				}
+		clear(sum)
+		for b := 0; b < n; b++ {
+			y := box.Y + float64(j)/px + (float64(b)+0.5)*step
+			warpRow(sub, img, m, box.X+0.5*step, y, step)
+			for i, p := range sub {
+				sum[i/n] += int(p)
 			}
-			out.Pix[j*out.Stride+i] = uint8(sum/float64(n*n) + 0.5)
+		}
+		row := out.Pix[j*out.Stride : j*out.Stride+w]
+		for i := range row {
+			row[i] = uint8((sum[i] + n*n/2) / (n * n))
 		}
 	}
 	return out
+}
+
+// warpRow fills row with one bilinear sample of img per pixel, through m
+// (template points to image pixels), starting at template point (x, y)
+// and stepping dx points along x. Where the row lies inside img, as
+// nearly all of it does, it is sampled in fixed point, stepping through
+// the image rather than mapping each pixel.
+func warpRow(row []uint8, img *image.Gray, m affine, x, y, dx float64) {
+	u0, v0 := m.apply(x, y)
+	u0, v0 = u0-0.5, v0-0.5 // pixel centres, as sample has them
+	du, dv := m.A*dx, m.D*dx
+	// [lo, hi) is where both neighbours of every sample lie inside img.
+	lo, hi := 0, len(row)
+	inside := func(a, d, size float64) {
+		top := size - 1.001
+		if d == 0 {
+			if a < 0 || a >= top {
+				hi = lo
+			}
+			return
+		}
+		first, last := (0-a)/d, (top-a)/d // where a+d*i crosses 0 and top
+		if d < 0 {
+			first, last = last, first
+		}
+		lo = max(lo, int(math.Ceil(first))+1)
+		hi = min(hi, int(math.Floor(last)))
+	}
+	inside(u0, du, float64(img.Rect.Dx()))
+	inside(v0, dv, float64(img.Rect.Dy()))
+	if hi < lo {
+		lo, hi = 0, 0
+	}
+	slow := func(from, to int) {
+		for i := from; i < to; i++ {
+			u, v := m.apply(x+float64(i)*dx, y)
+			row[i] = uint8(sample(img, u, v) + 0.5)
+		}
+	}
+	slow(0, lo)
+	slow(hi, len(row))
+	// 32 fractional bits: the steps' rounding drifts less than a
+	// millionth of a pixel over any row.
+	const one = 1 << 32
+	U, V := int64((u0+du*float64(lo))*one), int64((v0+dv*float64(lo))*one)
+	dU, dV := int64(math.Round(du*one)), int64(math.Round(dv*one))
+	pix, stride := img.Pix, img.Stride
+	for i := lo; i < hi; i++ {
+		k := int(V>>32)*stride + int(U>>32)
+		fx, fy := int(U>>24)&0xff, int(V>>24)&0xff // 8-bit weights
+		a := int(pix[k])*(256-fx) + int(pix[k+1])*fx
+		b := int(pix[k+stride])*(256-fx) + int(pix[k+stride+1])*fx
+		row[i] = uint8((a*(256-fy) + b*fy + 1<<15) >> 16)
+		U += dU
+		V += dV
+	}
 }
 
 // warpInto fills the rectangle r of dst, whose pixels are template points
@@ -106,15 +183,8 @@ func warp(img *image.Gray, m affine, box boxF, px float64) *image.Gray {
 func warpInto(dst *image.Gray, img *image.Gray, m affine, r image.Rectangle, px float64) {
 	r = r.Intersect(dst.Rect)
 	for j := r.Min.Y; j < r.Max.Y; j++ {
-		y := (float64(j) + 0.5) / px
-		u, v := m.apply((float64(r.Min.X)+0.5)/px, y)
-		du, dv := m.A/px, m.D/px
-		row := dst.Pix[j*dst.Stride:]
-		for i := r.Min.X; i < r.Max.X; i++ {
-			row[i] = uint8(sample(img, u, v) + 0.5)
-			u += du
-			v += dv
-		}
+		row := dst.Pix[j*dst.Stride+r.Min.X : j*dst.Stride+r.Max.X]
+		warpRow(row, img, m, (float64(r.Min.X)+0.5)/px, (float64(j)+0.5)/px, 1/px)
 	}
 }
 

@@ -3,20 +3,20 @@ package ocr
 import (
 	"context"
 	"fmt"
-	"image"
 	"math"
 
 	"github.com/lausd/misis-intake/forms"
 )
 
 // readFields reads every field of the identified revision page from the
-// registered upright page image.
-func (e *Engine) readFields(ctx context.Context, t *tess, up *image.Gray, p Page, id ident) (map[string]forms.Value, error) {
+// registered upright page.
+func (e *Engine) readFields(ctx context.Context, t *tess, sc *scanned, p Page, id ident) (map[string]forms.Value, error) {
+	up := sc.full
 	tmpl, err := e.tmpl.page(id.rev, id.page, fieldDPI)
 	if err != nil {
 		return nil, err
 	}
-	thr := uint8(otsu(shrink(up, max(int(p.DPI/coarseDPI), 1))))
+	thr := uint8(otsu(sc.coarse))
 	reg := *id.reg
 	// Registration error costs confidence everywhere on the page.
 	trust := 1.0
