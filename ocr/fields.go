@@ -37,8 +37,8 @@ type read struct {
 }
 
 // readText reads a text, digits, date or e-mail field from its region.
-func (e *Engine) readText(t *tess, r region, f *forms.Field, thr uint8) (read, error) {
-	k := findInk(r, thr, minBlob).withoutStrays(r, f.Kind == forms.KindDigits || f.Kind == forms.KindDate)
+func (e *Engine) readText(t *tess, r region, f *forms.Field, ink inkOf) (read, error) {
+	k := ink.withoutStrays(r, f.Kind == forms.KindDigits || f.Kind == forms.KindDate)
 	if len(k.blobs) == 0 {
 		return emptyRead(k), nil
 	}

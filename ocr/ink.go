@@ -18,73 +18,114 @@ type region struct {
 	box  boxF        // the area cut, in template points
 }
 
-// cut returns the area box of an upright page registered by m, with the
-// printed template (tmpl, the blank page at fieldDPI) removed: pixels
-// where the template has ink, grown by a margin for registration error
-// and scanner blur, are set to paper white.
-func cut(up *image.Gray, m affine, tmpl *image.Gray, box boxF, slack float64) region {
+// printed is how far each pixel of a field's area, and of a margin
+// around it, lies from what the blank form prints (rules, boxes,
+// captions), at fieldDPI. It depends only on the template and the area,
+// so the engine keeps one per field (see templates.printed).
+type printed struct {
+	tmpl   *image.Gray // the blank page at fieldDPI
+	box    boxF        // the area, in template points
+	margin int         // pixels of margin on each side of the area
+	w      int         // width of dist, margins included
+	// dist is the distance in pixels to the nearest printed pixel, along
+	// rows, columns or diagonals (so growing the print by r pixels as a
+	// square covers distance r), at most 255.
+	dist []uint8
+}
+
+// printedMargin is the margin kept around an area: far enough for the
+// slack of a page registered within 0.75pt (see cut); a page registered
+// worse has its distances measured afresh.
+const printedMargin = 26
+
+// newPrinted measures the distances to the print of tmpl (the blank page
+// at fieldDPI) over box and margin pixels around it.
+func newPrinted(tmpl *image.Gray, box boxF, margin int) *printed {
 	px := fieldDPI / 72
-	img := warp(up, m, box, px)
+	e := float64(margin) / px
+	blank := warp(tmpl, affine{A: px, E: px}, boxF{box.X - e, box.Y - e, box.W + 2*e, box.H + 2*e}, px)
+	w, h := blank.Rect.Dx(), blank.Rect.Dy()
+	dist := make([]uint8, w*h)
+	for i, p := range blank.Pix[:w*h] {
+		if p >= 200 {
+			dist[i] = 255
+		}
+	}
+	chessboard(dist, w, h)
+	return &printed{tmpl: tmpl, box: box, margin: margin, w: w, dist: dist}
+}
+
+// chessboard turns a w×h map of 0 (set) and 255 (clear) into each pixel's
+// distance to the nearest set pixel counting a diagonal step as one, up to
+// 255: two passes, each taking the least of the neighbours already seen.
+func chessboard(d []uint8, w, h int) {
+	step := func(i, j int) {
+		if v := d[j] + 1; d[j] < 255 && v < d[i] {
+			d[i] = v
+		}
+	}
+	for y := 0; y < h; y++ {
+		for x := 0; x < w; x++ {
+			i := y*w + x
+			if x > 0 {
+				step(i, i-1)
+			}
+			if y > 0 {
+				step(i, i-w)
+				if x > 0 {
+					step(i, i-w-1)
+				}
+				if x < w-1 {
+					step(i, i-w+1)
+				}
+			}
+		}
+	}
+	for y := h - 1; y >= 0; y-- {
+		for x := w - 1; x >= 0; x-- {
+			i := y*w + x
+			if x < w-1 {
+				step(i, i+1)
+			}
+			if y < h-1 {
+				step(i, i+w)
+				if x < w-1 {
+					step(i, i+w+1)
+				}
+				if x > 0 {
+					step(i, i+w-1)
+				}
+			}
+		}
+	}
+}
+
+// cut returns the area pr.box of an upright page registered by m, with
+// the blank form's print removed: pixels where the template has ink,
+// grown by a margin for registration error and scanner blur, are set to
+// paper white, and pixels a little further are marked near it.
+func cut(up *image.Gray, m affine, pr *printed, slack float64) region {
+	px := fieldDPI / 72
+	img := warp(up, m, pr.box, px)
 	w, h := img.Rect.Dx(), img.Rect.Dy()
 	r := int(slack*px + 1.5)
 	far := 3*r + 2
-	// The template is cut wider than the region, so a rule just outside
-	// it still marks the pixels near it.
-	e := float64(far) / px
-	blank := warp(tmpl, affine{A: px, E: px}, boxF{box.X - e, box.Y - e, box.W + 2*e, box.H + 2*e}, px)
-	bw, bh := blank.Rect.Dx(), blank.Rect.Dy()
-	printed := make([]bool, bw*bh)
-	for i, p := range blank.Pix[:bw*bh] {
-		printed[i] = p < 200
+	if far > pr.margin {
+		// Print further away than the margin kept still matters.
+		pr = newPrinted(pr.tmpl, pr.box, far)
 	}
-	hardW := dilate(printed, bw, bh, r)
-	nearW := dilate(printed, bw, bh, far)
 	near := make([]bool, w*h)
 	for y := 0; y < h; y++ {
+		row := pr.dist[(y+pr.margin)*pr.w+pr.margin:]
 		for x := 0; x < w; x++ {
-			bx, by := x+far, y+far
-			if bx >= bw || by >= bh {
-				continue
-			}
-			if hardW[by*bw+bx] {
+			d := int(row[x])
+			if d <= r {
 				img.Pix[y*img.Stride+x] = 255
 			}
-			near[y*w+x] = nearW[by*bw+bx]
+			near[y*w+x] = d <= far
 		}
 	}
-	return region{img: img, near: near, px: px, box: box}
-}
-
-// dilate grows the set pixels of a w×h mask by r pixels (a square).
-func dilate(mask []bool, w, h, r int) []bool {
-	if r <= 0 {
-		return append([]bool(nil), mask...)
-	}
-	tmp := make([]bool, len(mask))
-	for y := 0; y < h; y++ {
-		run := -1 << 30 // last set x
-		for x := 0; x < w+r; x++ {
-			if x < w && mask[y*w+x] {
-				run = x
-			}
-			if t := x - r; t >= 0 && t < w && x-run <= 2*r {
-				tmp[y*w+t] = true
-			}
-		}
-	}
-	out := make([]bool, len(mask))
-	for x := 0; x < w; x++ {
-		run := -1 << 30
-		for y := 0; y < h+r; y++ {
-			if y < h && tmp[y*w+x] {
-				run = y
-			}
-			if t := y - r; t >= 0 && t < h && y-run <= 2*r {
-				out[t*w+x] = true
-			}
-		}
-	}
-	return out
+	return region{img: img, near: near, px: px, box: pr.box}
 }
 
 // blob is one connected piece of ink.

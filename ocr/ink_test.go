@@ -3,6 +3,7 @@ package ocr
 import (
 	"context"
 	"image"
+	"math/rand/v2"
 	"testing"
 
 	"github.com/lausd/misis-intake/forms"
@@ -97,7 +98,8 @@ func TestBlankFieldWithSpecks(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			rd, err := e.readText(tc, inkRegion(tt.rects...), field, 128)
+			r := inkRegion(tt.rects...)
+			rd, err := e.readText(tc, r, field, findInk(r, 128, minBlob))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -133,6 +135,41 @@ func TestMarkBoxWithSpeck(t *testing.T) {
 		}
 		if rd.text != forms.MarkBlank || (rd.conf >= e.thr.For(forms.KindMark)) != tt.sure {
 			t.Errorf("%s: read %q at %.2f, want blank, sure %v", tt.name, rd.text, rd.conf, tt.sure)
+		}
+	}
+}
+
+// TestChessboard checks the distance map against its definition: a pixel
+// lies within r of the print when a printed pixel is in the square of
+// radius r around it.
+func TestChessboard(t *testing.T) {
+	const w, h = 37, 23
+	abs := func(v int) int { return max(v, -v) }
+	rng := rand.New(rand.NewPCG(1, 2))
+	for _, density := range []float64{0, 0.002, 0.02, 0.2} {
+		d := make([]uint8, w*h)
+		set := make([]bool, w*h)
+		for i := range d {
+			d[i] = 255
+			if rng.Float64() < density {
+				d[i], set[i] = 0, true
+			}
+		}
+		chessboard(d, w, h)
+		for y := 0; y < h; y++ {
+			for x := 0; x < w; x++ {
+				want := 255
+				for v := 0; v < h; v++ {
+					for u := 0; u < w; u++ {
+						if set[v*w+u] {
+							want = min(want, max(abs(u-x), abs(v-y)))
+						}
+					}
+				}
+				if got := int(d[y*w+x]); got != want {
+					t.Fatalf("density %v: distance at (%d,%d) is %d, want %d", density, x, y, got, want)
+				}
+			}
 		}
 	}
 }

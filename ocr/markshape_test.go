@@ -154,7 +154,7 @@ func readCraftedMark(t *testing.T, e *Engine, tc *tess, m *handMark, dpi float64
 	}
 	tmpl := renderGray(t, drawMarkPage(t, nil), fieldDPI)
 	f := &forms.Field{Name: "role.test", Kind: forms.KindMark, Box: markBox}
-	r := cut(page, affine{A: dpi / 72, E: dpi / 72}, tmpl, regionBox(f), 0.6)
+	r := cut(page, affine{A: dpi / 72, E: dpi / 72}, newPrinted(tmpl, regionBox(f), printedMargin), 0.6)
 	rd, err := e.readMark(tc, r, f, 128)
 	if err != nil {
 		t.Fatal(err)
@@ -257,7 +257,7 @@ func TestLetterShape(t *testing.T) {
 				page := renderGray(t, drawMarkPage(t, m), fieldDPI)
 				tmpl := renderGray(t, drawMarkPage(t, nil), fieldDPI)
 				fd := &forms.Field{Kind: forms.KindMark, Box: markBox}
-				r := cut(page, affine{A: fieldDPI / 72, E: fieldDPI / 72}, tmpl, regionBox(fd), 0.6)
+				r := cut(page, affine{A: fieldDPI / 72, E: fieldDPI / 72}, newPrinted(tmpl, regionBox(fd), printedMargin), 0.6)
 				k := withCap(findInk(r, 128, 0.5), r, 128)
 				scores = append(scores, measureLetter(k, r.img.Rect.Dx()).rScore())
 			}
@@ -292,7 +292,7 @@ func TestWithCap(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			page := renderGray(t, drawMarkPage(t, c.mark), fieldDPI)
-			r := cut(page, affine{A: px, E: px}, tmpl, regionBox(fd), 0.6)
+			r := cut(page, affine{A: px, E: px}, newPrinted(tmpl, regionBox(fd), printedMargin), 0.6)
 			k := findInk(r, 128, 0.5)
 			if len(k.blobs) == 0 {
 				t.Fatal("no ink found")

@@ -12,10 +12,6 @@ import (
 // registered upright page.
 func (e *Engine) readFields(ctx context.Context, t *tess, sc *scanned, p Page, id ident) (map[string]forms.Value, error) {
 	up := sc.full
-	tmpl, err := e.tmpl.page(id.rev, id.page, fieldDPI)
-	if err != nil {
-		return nil, err
-	}
 	thr := uint8(otsu(sc.coarse))
 	reg := *id.reg
 	// Registration error costs confidence everywhere on the page.
@@ -30,7 +26,17 @@ func (e *Engine) readFields(ctx context.Context, t *tess, sc *scanned, p Page, i
 			return nil, err
 		}
 		f := &id.rev.Pages[id.page-1].Fields[i]
-		r := cut(up, reg.M, tmpl, regionBox(f), slack)
+		pr, err := e.tmpl.printed(id.rev, id.page, regionBox(f))
+		if err != nil {
+			return nil, err
+		}
+		r := cut(up, reg.M, pr, slack)
+		// The ink in the area, which says whether anything is written
+		// there (below) and is what a text field's reader reads.
+		var ink inkOf
+		if f.Kind != forms.KindSignature {
+			ink = findInk(r, thr, minBlob)
+		}
 		var rd read
 		switch f.Kind {
 		case forms.KindMark:
@@ -38,7 +44,7 @@ func (e *Engine) readFields(ctx context.Context, t *tess, sc *scanned, p Page, i
 		case forms.KindSignature:
 			rd = readSignature(r, thr)
 		default:
-			rd, err = e.readText(t, r, f, thr)
+			rd, err = e.readText(t, r, f, ink)
 		}
 		if err != nil {
 			return nil, fmt.Errorf("read %s: %w", f.Name, err)
@@ -51,7 +57,7 @@ func (e *Engine) readFields(ctx context.Context, t *tess, sc *scanned, p Page, i
 				present = 1 - rd.conf
 			}
 		} else {
-			present = presence(findInk(r, thr, minBlob), r)
+			present = presence(ink, r)
 		}
 		// Poor registration makes ink in or out of the box less certain.
 		present = 0.5 + (present-0.5)*trust

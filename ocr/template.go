@@ -22,6 +22,12 @@ type templates struct {
 	pdfs    map[string][]byte // revision key -> rendered PDF
 	pages   map[templateKey]*image.Gray
 	layouts map[templateKey]*layout
+	prints  map[printKey]*printed
+}
+
+type printKey struct {
+	page templateKey
+	box  boxF
 }
 
 type templateKey struct {
@@ -31,7 +37,28 @@ type templateKey struct {
 }
 
 func newTemplates() *templates {
-	return &templates{pdfs: map[string][]byte{}, pages: map[templateKey]*image.Gray{}, layouts: map[templateKey]*layout{}}
+	return &templates{pdfs: map[string][]byte{}, pages: map[templateKey]*image.Gray{}, layouts: map[templateKey]*layout{}, prints: map[printKey]*printed{}}
+}
+
+// printed returns the distances to the print around box on page n of
+// rev, made once per field.
+func (t *templates) printed(rev *forms.Revision, n int, box boxF) (*printed, error) {
+	key := printKey{templateKey{rev.Key(), n, fieldDPI}, box}
+	t.mu.Lock()
+	pr, ok := t.prints[key]
+	t.mu.Unlock()
+	if ok {
+		return pr, nil
+	}
+	tmpl, err := t.page(rev, n, fieldDPI)
+	if err != nil {
+		return nil, err
+	}
+	pr = newPrinted(tmpl, box, printedMargin)
+	t.mu.Lock()
+	t.prints[key] = pr
+	t.mu.Unlock()
+	return pr, nil
 }
 
 // page returns page n (1-based) of rev's blank form rendered at dpi as a
