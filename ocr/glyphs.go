@@ -3,6 +3,7 @@ package ocr
 import (
 	"image"
 	"math/rand/v2"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -113,20 +114,33 @@ func nearestGlyph(protos []glyphProto, vec []float64, chars string) (byte, float
 		d float64
 		c byte
 	}
-	hits := make([]hit, 0, len(protos))
+	// hits keeps the kNearest nearest so far, nearest first; of equally
+	// near prototypes, the first met.
+	hits := make([]hit, 0, kNearest+1)
 	for _, p := range protos {
 		if strings.IndexByte(chars, p.char) < 0 {
 			continue
 		}
 		var dot float64
+		vec := vec[:len(p.vec)]
 		for k, v := range p.vec {
 			dot += v * vec[k]
 		}
-		hits = append(hits, hit{1 - dot, p.char})
+		h := hit{1 - dot, p.char}
+		if len(hits) == kNearest && h.d >= hits[kNearest-1].d {
+			continue
+		}
+		at := len(hits)
+		for at > 0 && hits[at-1].d > h.d {
+			at--
+		}
+		hits = slices.Insert(hits, at, h)
+		if len(hits) > kNearest {
+			hits = hits[:kNearest]
+		}
 	}
-	sort.Slice(hits, func(i, j int) bool { return hits[i].d < hits[j].d })
 	votes := map[byte]int{}
-	for _, h := range hits[:kNearest] {
+	for _, h := range hits {
 		votes[h.c]++
 	}
 	best, n := hits[0].c, 0

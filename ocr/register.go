@@ -348,17 +348,20 @@ func match(tmpl, page *image.Gray, lm landmark, radius int) (dx, dy, score float
 				scores[(j+radius)*size+i+radius] = -1
 				continue
 			}
-			var sp, spp, stp float64
+			// Sums of bytes and their products: exact in integers.
+			var isp, ispp, istp int
 			for y := r.Min.Y; y < r.Max.Y; y++ {
 				trow := tmpl.Pix[y*tmpl.Stride+r.Min.X : y*tmpl.Stride+r.Max.X]
 				prow := page.Pix[(y+j)*page.Stride+r.Min.X+i : (y+j)*page.Stride+r.Max.X+i]
+				prow = prow[:len(trow)]
 				for k, t := range trow {
-					p := float64(prow[k])
-					sp += p
-					spp += p * p
-					stp += float64(t) * p
+					p := int(prow[k])
+					isp += p
+					ispp += p * p
+					istp += int(t) * p
 				}
 			}
+			sp, spp, stp := float64(isp), float64(ispp), float64(istp)
 			mp := sp / n
 			dp := math.Sqrt(math.Max(spp/n-mp*mp, 0))
 			c := -1.0
