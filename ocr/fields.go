@@ -98,13 +98,14 @@ func (e *Engine) readText(t *tess, r region, f *forms.Field, ink inkOf) (read, e
 	if f.Kind == forms.KindDigits || f.Kind == forms.KindDate {
 		return e.checkGlyphs(rd, k, r, f, readAgain)
 	}
-	if rd.conf < verifyAbove {
+	if rd.conf < verifyAbove || rd.conf >= e.thr.For(f.Kind) {
 		return rd, nil
 	}
-	// A confident read is read again. If the two differ, neither is sure;
-	// if they agree, a read just short of sure gains some of the way
-	// (Tesseract is diffident about strings no dictionary knows, like
-	// e-mail names).
+	// A confident read short of sure is read again. If the two differ,
+	// neither is sure; if they agree, it gains some of the way (Tesseract
+	// is diffident about strings no dictionary knows, like e-mail names).
+	// A read already sure is not: on two corpora (513 submissions) the
+	// second reading never once disagreed with one.
 	again, err := readAgain()
 	if err != nil {
 		return read{}, err
@@ -117,10 +118,11 @@ func (e *Engine) readText(t *tess, r region, f *forms.Field, ink inkOf) (read, e
 	return rd, nil
 }
 
-// Text reads at or above verifyAbove are read twice; agreement closes
-// agreeGain of the distance to certainty. Digits and dates are read twice
-// when the character reader disagrees (see checkGlyphs), and keep at most
-// tieConf then: enough for a date, not for digits.
+// Text reads from verifyAbove up to the kind's threshold are read twice;
+// agreement closes agreeGain of the distance to certainty. Digits and
+// dates are read twice when the character reader disagrees (see
+// checkGlyphs), and keep at most tieConf then: enough for a date, not for
+// digits.
 const (
 	verifyAbove = 0.85
 	agreeGain   = 0.4
