@@ -6,6 +6,7 @@ import (
 	"image"
 	"math"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -348,6 +349,26 @@ func nearKnown(fam *forms.Family, stamp string) *forms.Revision {
 // revision gives way to the layout.
 const unclearStamp = 0.5
 
+// stampCandidates lists the stamps read (either may be "") and the posted
+// revisions of fam a digit from either, each once.
+func stampCandidates(fam *forms.Family, read ...string) []string {
+	var out []string
+	add := func(s string) {
+		if s != "" && !slices.Contains(out, s) {
+			out = append(out, s)
+		}
+	}
+	for _, s := range read {
+		add(s)
+	}
+	for _, s := range read {
+		if near := nearKnown(fam, s); near != nil {
+			add(near.Stamp)
+		}
+	}
+	return out
+}
+
 // future reports whether a stamp (MM/DD/YYYY) is a day after today.
 func future(stamp string) bool {
 	d, err := time.Parse("01/02/2006", stamp)
@@ -364,10 +385,11 @@ func fitQuality(r registration) float64 {
 }
 
 // identifyRevision settles the revision of a page whose title named
-// family h.family. The stamp is read twice, in the header band and alone
-// in the stamp box of the template the page registers to; the revision is
-// what the stamp says, never what the layout suggests, unless no stamp
-// can be read at all, and then with a low confidence.
+// family h.family. The stamp is read in the header band and, unless that
+// named a revision the page fits, again alone in the stamp box of the
+// template the page registers to; the revision is what the stamp says,
+// never what the layout suggests, unless no stamp can be read at all, and
+// then with a low confidence.
 func (e *Engine) identifyRevision(t *tess, sc *scanned, h header) (ident, error) {
 	up := sc.full
 	fam := h.family
@@ -429,9 +451,17 @@ func (e *Engine) identifyRevision(t *tess, sc *scanned, h header) (ident, error)
 		id.problem = "the page does not align with any revision of its form"
 		return id, nil
 	}
-	s2, c2, err := e.readStamp(t, up, best.reg.M, best.rev)
-	if err != nil {
-		return ident{}, err
+	// The stamp read again, alone in the stamp box of the revision the
+	// page fits best; unless the band's stamp named a revision of the
+	// family and the page fits that revision's layout well: a misread
+	// does not turn one posted revision's stamp into another's, so a
+	// second reading could only agree.
+	s2, c2 := h.stamp, h.stampConf
+	if !(best.rev.Stamp == h.stamp && best.q > 0.6) {
+		var err error
+		if s2, c2, err = e.readStamp(t, up, best.reg.M, best.rev); err != nil {
+			return ident{}, err
+		}
 	}
 	// Another family's title nearly matching too makes the title doubtful.
 	// (The titles share words: read cleanly, one scores 1 and another
@@ -455,6 +485,30 @@ func (e *Engine) identifyRevision(t *tess, sc *scanned, h header) (ident, error)
 			// the others' are not: the revisions' layouts differ
 			// visibly, so the layout alone tells which it is.
 			id.conf = 0.85 * title
+		}
+	}
+	if s2 != h.stamp || (id.stamp != "" && fam.Revision(id.stamp) == nil) {
+		// The two readings disagree, or agree on no posted revision: the
+		// stamp's print decides between them and the posted revisions a
+		// digit from them.
+		won, err := e.stampByPrint(up, best.reg.M, best.rev, stampCandidates(fam, h.stamp, s2))
+		if err != nil {
+			return ident{}, err
+		}
+		if fam.Revision(won) != nil && won != id.stamp {
+			if won == h.stamp || won == s2 {
+				// One reading, and the print, say the same.
+				id.stamp, id.conf = won, 0.93*title
+			} else {
+				read := h.stamp
+				if read == "" {
+					read = s2
+				}
+				id.stamp, id.conf = won, 0.85*title
+				id.problem = fmt.Sprintf("the stamp reads %s; its print is that of %s", read, won)
+			}
+			// From here on the stamp counts as read so.
+			s2, h.stamp = won, won
 		}
 	}
 	if id.problem == "" && (s2 == "" || h.stamp == "" || s2 == h.stamp) {

@@ -81,14 +81,25 @@ func (t *templates) page(rev *forms.Revision, n int, dpi float64) (*image.Gray, 
 		t.pdfs[rev.Key()] = pdf
 	}
 	// MuPDF documents are not safe for concurrent use; the lock covers it.
+	g, err := rasterise(pdf, n, dpi)
+	if err != nil {
+		return nil, fmt.Errorf("template %s: %w", rev.Key(), err)
+	}
+	t.pages[key] = g
+	return g, nil
+}
+
+// rasterise renders page n (1-based) of a PDF made by forms at dpi as a
+// gray image.
+func rasterise(pdf []byte, n int, dpi float64) (*image.Gray, error) {
 	doc, err := fitz.NewFromMemory(pdf)
 	if err != nil {
-		return nil, fmt.Errorf("open template %s: %w", rev.Key(), err)
+		return nil, fmt.Errorf("open: %w", err)
 	}
 	defer doc.Close()
 	rgba, err := doc.ImageDPI(n-1, dpi)
 	if err != nil {
-		return nil, fmt.Errorf("rasterise template %s page %d: %w", rev.Key(), n, err)
+		return nil, fmt.Errorf("rasterise page %d: %w", n, err)
 	}
 	g := image.NewGray(rgba.Bounds())
 	for y := rgba.Rect.Min.Y; y < rgba.Rect.Max.Y; y++ {
@@ -99,6 +110,5 @@ func (t *templates) page(rev *forms.Revision, n int, dpi float64) (*image.Gray, 
 			out[x] = uint8((299*r + 587*gg + 114*b) / 1000)
 		}
 	}
-	t.pages[key] = g
 	return g, nil
 }
