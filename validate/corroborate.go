@@ -24,8 +24,9 @@ import (
 //   - an e-mail name that is exactly one the district makes from the
 //     person's name (first.last, flast, firstl, ...): the roster's name for
 //     the user, the name written beside it for the administrator and the
-//     person to notify; one read a look-alike character or a lost dot away
-//     from such a name is taken as that name (see settleEmail);
+//     person to notify; one read a look-alike character, or a lost dot or
+//     thin stroke (l, i, 1), away from such a name is taken as that name
+//     (see settleEmail);
 //   - a signer's title that is one of the allowed titles, and a batch
 //     row's reason that is one of the printed reasons.
 //
@@ -48,8 +49,8 @@ type Settled struct {
 	Field string `json:"field"`
 	By    string `json:"by"`
 	// Read and Value are set when the rules took the value as other than
-	// it was read: an e-mail name one look-alike letter or a lost dot
-	// away from the one made from the person's name.
+	// it was read: an e-mail name one look-alike letter, or a lost dot or
+	// thin stroke, away from the one made from the person's name.
 	Read  string `json:"read,omitempty"`
 	Value string `json:"value,omitempty"`
 }
@@ -163,7 +164,7 @@ func (j *judge) settleLocation(e Employee, byEmployee bool) {
 // read a character or a dot away from such a name, where fax and type make
 // the two look alike (l, i, j, 1 and t are one upright stroke, c, e and o
 // one round one; a dot is the first thing a fax loses, or smears into a
-// dash), is settled as that name.
+// dash, and a lone l or i the next), is settled as that name.
 func (j *judge) settleEmail(field, first, last string) {
 	j.settleIf(field, ByName, func(s string) bool { return EmailFromName(s, first, last) })
 	v, read := j.reading.Values[field]
@@ -193,7 +194,8 @@ func (j *judge) text(name string) string {
 var lookAlikes = []string{"lij1t", "ceo", ".,-_"}
 
 // lookAlike reports whether read differs from want only by one character
-// read as another of its look-alikes, or by one dot of want lost.
+// read as another of its look-alikes, or by one dot or thin stroke of
+// want lost.
 func lookAlike(read, want string) bool {
 	if len(read) == len(want) {
 		diff := -1
@@ -217,13 +219,19 @@ func lookAlike(read, want string) bool {
 	}
 	if len(read)+1 == len(want) {
 		for i := range len(want) {
-			if want[i] == '.' && want[:i]+want[i+1:] == read {
+			lost := want[i] == '.' || strings.IndexByte(thinStrokes, want[i]) >= 0
+			if lost && want[:i]+want[i+1:] == read {
 				return true
 			}
 		}
 	}
 	return false
 }
+
+// thinStrokes are the letters that are one thin upright stroke, which a
+// fax breaks up and the reader then drops as it drops a dot (an l beside
+// the b of "lbaker").
+const thinStrokes = "li1"
 
 // EmailFromName reports whether local, the part of an e-mail address
 // before the @, is exactly one made from a first and last name in a way

@@ -55,6 +55,13 @@ func TestLookAlike(t *testing.T) {
 		{"jiguilar", "laguilar", false},
 		{"bridgetbrook", "bridget.brooks", false},
 		{"bridget.brooks", "bridgetbrooks", false},
+		{"baker", "lbaker", true}, // a thin stroke lost
+		{"kevin", "kevinl", true},
+		{"mchen", "mchen1", true},
+		{"aker", "lbaker", false},  // two lost
+		{"lbaker", "baker", false}, // one gained
+		{"kevin", "kevins", false}, // not a thin stroke
+		{"lbker", "lbaker", false}, // a round letter lost
 	}
 	for _, tt := range tests {
 		if got := lookAlike(tt.read, tt.want); got != tt.same {
