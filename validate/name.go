@@ -102,13 +102,16 @@ var titleWords = map[string]string{
 
 // TitleAllowed reports whether a job title as written is one of the
 // allowed titles, tolerating case, punctuation, common abbreviations
-// ("Asst. Principal", "AP"), a leading "Interim" or "Acting", and a letter
-// or two of OCR noise.
+// ("Asst. Principal", "AP"), a leading "Interim" or "Acting", a word split
+// in two, and a letter or two of OCR noise.
 func TitleAllowed(title string, allowed []string) bool {
 	words := strings.Fields(foldWords(title))
 	for len(words) > 1 && (words[0] == "interim" || words[0] == "acting") {
 		words = words[1:]
 	}
+	// The words as written, run together (a fax or the reader may split a
+	// word: "Pr inc ipal"), and with abbreviations written out.
+	asWritten := strings.Join(words, "")
 	for i, w := range words {
 		if full, ok := titleWords[w]; ok {
 			words[i] = full
@@ -123,7 +126,7 @@ func TitleAllowed(title string, allowed []string) bool {
 	}
 	for _, a := range allowed {
 		fa := foldName(a)
-		if editDistance(t, fa) <= nameTolerance(len(fa)) {
+		if editDistance(t, fa) <= nameTolerance(len(fa)) || editDistance(asWritten, fa) <= nameTolerance(len(fa)) {
 			return true
 		}
 	}

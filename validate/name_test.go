@@ -79,6 +79,9 @@ func TestTitleAllowed(t *testing.T) {
 		{"Prinicpal", true},
 		{"Principa1", true},
 		{"Assistant Principle", true},
+		{"Pr inc ipal", true}, // a word split by the fax
+		{"Assis tant Principal", true},
+		{"Pr inc", false},
 		{"Office Manager", false},
 		{"Teacher", false},
 		{"Vice Principal", false},
