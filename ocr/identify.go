@@ -6,7 +6,6 @@ import (
 	"image"
 	"math"
 	"regexp"
-	"slices"
 	"strings"
 	"time"
 
@@ -349,26 +348,6 @@ func nearKnown(fam *forms.Family, stamp string) *forms.Revision {
 // revision gives way to the layout.
 const unclearStamp = 0.5
 
-// stampCandidates lists the stamps read (either may be "") and the posted
-// revisions of fam a digit from either, each once.
-func stampCandidates(fam *forms.Family, read ...string) []string {
-	var out []string
-	add := func(s string) {
-		if s != "" && !slices.Contains(out, s) {
-			out = append(out, s)
-		}
-	}
-	for _, s := range read {
-		add(s)
-	}
-	for _, s := range read {
-		if near := nearKnown(fam, s); near != nil {
-			add(near.Stamp)
-		}
-	}
-	return out
-}
-
 // future reports whether a stamp (MM/DD/YYYY) is a day after today.
 func future(stamp string) bool {
 	d, err := time.Parse("01/02/2006", stamp)
@@ -485,30 +464,6 @@ func (e *Engine) identifyRevision(t *tess, sc *scanned, h header) (ident, error)
 			// the others' are not: the revisions' layouts differ
 			// visibly, so the layout alone tells which it is.
 			id.conf = 0.85 * title
-		}
-	}
-	if s2 != h.stamp || (id.stamp != "" && fam.Revision(id.stamp) == nil) {
-		// The two readings disagree, or agree on no posted revision: the
-		// stamp's print decides between them and the posted revisions a
-		// digit from them.
-		won, err := e.stampByPrint(up, best.reg.M, best.rev, stampCandidates(fam, h.stamp, s2))
-		if err != nil {
-			return ident{}, err
-		}
-		if fam.Revision(won) != nil && won != id.stamp {
-			if won == h.stamp || won == s2 {
-				// One reading, and the print, say the same.
-				id.stamp, id.conf = won, 0.93*title
-			} else {
-				read := h.stamp
-				if read == "" {
-					read = s2
-				}
-				id.stamp, id.conf = won, 0.85*title
-				id.problem = fmt.Sprintf("the stamp reads %s; its print is that of %s", read, won)
-			}
-			// From here on the stamp counts as read so.
-			s2, h.stamp = won, won
 		}
 	}
 	if id.problem == "" && (s2 == "" || h.stamp == "" || s2 == h.stamp) {
