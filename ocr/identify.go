@@ -344,6 +344,32 @@ func nearKnown(fam *forms.Family, stamp string) *forms.Revision {
 	return nil
 }
 
+// unclearDigit reports whether every reading differs from stamp in one
+// character, and all in the same one.
+func unclearDigit(stamp string, readings ...string) bool {
+	at := -1
+	for _, r := range readings {
+		if len(r) != len(stamp) {
+			return false
+		}
+		diff := -1
+		for i := range stamp {
+			if r[i] == stamp[i] {
+				continue
+			}
+			if diff >= 0 {
+				return false
+			}
+			diff = i
+		}
+		if diff < 0 || (at >= 0 && diff != at) {
+			return false
+		}
+		at = diff
+	}
+	return at >= 0
+}
+
 // unclearStamp is the confidence below which a stamp read as no posted
 // revision gives way to the layout.
 const unclearStamp = 0.5
@@ -453,6 +479,12 @@ func (e *Engine) identifyRevision(t *tess, sc *scanned, h header) (ident, error)
 		id.stamp, id.conf = s2, title*0.9*c2
 	case s2 == "" && h.stamp != "":
 		id.stamp, id.conf = h.stamp, title*0.85*h.stampConf
+	case s2 != "" && best.q >= 0.7 && unclearDigit(best.rev.Stamp, h.stamp, s2):
+		// The two reads disagree with each other, and each with a posted
+		// revision whose layout the page has, in the same one digit: that
+		// digit is unclear, and the rest is that revision's stamp.
+		id.stamp, id.conf = best.rev.Stamp, 0.85*title
+		id.problem = fmt.Sprintf("the stamp reads %s and %s, a digit unclear; taken as %s, whose layout the page has", h.stamp, s2, best.rev.Stamp)
 	case s2 != "":
 		// The two reads disagree: the stamp box read alone is the better one.
 		id.stamp, id.conf = s2, 0.3*title
