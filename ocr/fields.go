@@ -293,6 +293,26 @@ var digitsOnlyRE = regexp.MustCompile(`\D`)
 
 var dateRE = regexp.MustCompile(`^(\d{1,2})/(\d{1,2})/(\d{2}|\d{4})$`)
 
+// slashesRestored turns a 1 or 7 where MM/DD/YYYY has one of its slashes
+// back into the slash, when the other slash was read, and reports whether
+// that makes s a date's form. (With both slashes lost the reading is too
+// far gone to trust its digits either.)
+func slashesRestored(s string) (string, bool) {
+	if len(s) != len("01/02/2006") {
+		return s, false
+	}
+	b := []byte(s)
+	switch {
+	case b[2] == '/' && (b[5] == '1' || b[5] == '7'):
+		b[5] = '/'
+	case b[5] == '/' && (b[2] == '1' || b[2] == '7'):
+		b[2] = '/'
+	default:
+		return s, false
+	}
+	return string(b), dateRE.Match(b)
+}
+
 // reasons are the batch-removal reasons as printed on the form.
 var reasons = []string{"Retired", "Transferred", "Left the district", "Changed assignment"}
 
@@ -326,6 +346,15 @@ func normalise(f *forms.Field, raw string, conf float64) read {
 	case forms.KindDate:
 		s := strings.ReplaceAll(raw, " ", "")
 		m := dateRE.FindStringSubmatch(s)
+		if m == nil {
+			// A slash is one thin slanted stroke, which the reader may take
+			// for a 1 or a 7: where the date's form has a slash and the
+			// rest fits, it is one, less surely.
+			if fixed, ok := slashesRestored(s); ok {
+				m = dateRE.FindStringSubmatch(fixed)
+				conf *= 0.6
+			}
+		}
 		if m == nil {
 			// Slashes are the strokes Tesseract loses first: eight digits
 			// in a date field are still MM DD YYYY, less surely.
