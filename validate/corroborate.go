@@ -24,9 +24,9 @@ import (
 //   - an e-mail name that is exactly one the district makes from the
 //     person's name (first.last, flast, firstl, ...): the roster's name for
 //     the user, the name written beside it for the administrator and the
-//     person to notify; one read a look-alike character, or a lost dot or
-//     thin stroke (l, i, 1), away from such a name is taken as that name
-//     (see settleEmail);
+//     person to notify; one read a look-alike character, a lost dot or
+//     thin stroke (l, i, 1), or a thin stroke more, away from such a name
+//     is taken as that name (see settleEmail);
 //   - a signer's title that is one of the allowed titles, and a batch
 //     row's reason that is one of the printed reasons.
 //
@@ -164,7 +164,8 @@ func (j *judge) settleLocation(e Employee, byEmployee bool) {
 // read a character or a dot away from such a name, where fax and type make
 // the two look alike (l, i, j, 1 and t are one upright stroke, c, e and o
 // one round one; a dot is the first thing a fax loses, or smears into a
-// dash, and a lone l or i the next), is settled as that name.
+// dash, and a lone l or i the next, or is read from a speck), is settled
+// as that name.
 func (j *judge) settleEmail(field, first, last string) {
 	j.settleIf(field, ByName, func(s string) bool { return EmailFromName(s, first, last) })
 	v, read := j.reading.Values[field]
@@ -189,13 +190,14 @@ func (j *judge) text(name string) string {
 }
 
 // lookAlikes are the sets of characters a fax of typed text makes look
-// alike: upright strokes, round letters, and the small marks between
-// names.
-var lookAlikes = []string{"lij1t", "ceo", ".,-_"}
+// alike: upright strokes, round letters, letters that differ by a
+// descender's hook or a bowl's gap (g q, v y, h b), and the small marks
+// between names.
+var lookAlikes = []string{"lij1t", "ceo", "gq", "vy", "hb", ".,-_"}
 
 // lookAlike reports whether read differs from want only by one character
-// read as another of its look-alikes, or by one dot or thin stroke of
-// want lost.
+// read as another of its look-alikes, by one dot or thin stroke of want
+// lost, or by one thin stroke more.
 func lookAlike(read, want string) bool {
 	if len(read) == len(want) {
 		diff := -1
@@ -221,6 +223,14 @@ func lookAlike(read, want string) bool {
 		for i := range len(want) {
 			lost := want[i] == '.' || strings.IndexByte(thinStrokes, want[i]) >= 0
 			if lost && want[:i]+want[i+1:] == read {
+				return true
+			}
+		}
+	}
+	if len(read) == len(want)+1 {
+		// A speck or a stroke's edge read as one more thin letter.
+		for i := range len(read) {
+			if strings.IndexByte(thinStrokes+"j", read[i]) >= 0 && read[:i]+read[i+1:] == want {
 				return true
 			}
 		}

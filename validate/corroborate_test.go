@@ -59,7 +59,7 @@ func TestLookAlike(t *testing.T) {
 		{"kevin", "kevinl", true},
 		{"mchen", "mchen1", true},
 		{"aker", "lbaker", false},  // two lost
-		{"lbaker", "baker", false}, // one gained
+		{"kbaker", "baker", false}, // one gained, not a thin stroke
 		{"kevin", "kevins", false}, // not a thin stroke
 		{"lbker", "lbaker", false}, // a round letter lost
 	}
