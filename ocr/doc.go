@@ -14,14 +14,22 @@
 // For each page the engine:
 //
 //   - Identifies it from the page itself: the title and the
-//     "(Rev. MM/DD/YYYY)" stamp, read by Tesseract from the header band only
-//     (the band above the heavy rule every family prints under its
-//     header). A page that names no known family in any orientation is
-//     NotAForm (a fax cover sheet, a letter). Landscape images are tried
-//     turned a quarter either way, portrait ones upright and then upside
-//     down. The stamp is read again alone, in the stamp box of the template
-//     the page registers to; a stamp the registry does not know is reported
-//     as read, with Known false, so the rules reject it by name.
+//     "(Rev. MM/DD/YYYY)" stamp, read by Tesseract from the header only:
+//     where the heavy rule every family prints under its header is found,
+//     the title's zone and the stamp's line above it (not the district's
+//     name, the same on every form); otherwise the whole band where a
+//     header could lie. A page that names no known family in any
+//     orientation is NotAForm (a fax cover sheet, a letter). Landscape
+//     images are tried turned a quarter either way, portrait ones upright
+//     and then, unless the page has a header rule and its other end has
+//     none, upside down. Unless the header's stamp named a revision whose
+//     layout the page fits, the stamp is read again alone, in the stamp box
+//     of the template the page registers to; a stamp the registry does not
+//     know is reported as read, with Known false, so the rules reject it by
+//     name. (Two unsure readings a digit from the posted revision whose
+//     layout the page has are taken as it, with a note and, unless they
+//     differ from it in the same digit, a confidence low enough for a
+//     person to confirm.)
 //   - Registers it to the blank template of its revision, rendered with
 //     MuPDF from the same forms definition that prints the form: deskew by
 //     the row profile of the ink, scale and offset from ink profiles, then
@@ -31,9 +39,9 @@
 //     points (PageInfo.Residual).
 //   - Reads every field in its own region, cut upright at 300 dpi, after
 //     the registered template's ink there is whited out: text by Tesseract
-//     in single-line mode with the kind's character set, checked by a
-//     second read at another scale (and digits and dates by a second,
-//     character-by-character reader); role marks by the ink in the box and
+//     in single-line mode with the kind's character set, a read short of
+//     sure checked by a second read at another scale (and digits and dates
+//     by a second, character-by-character reader); role marks by the ink in the box and
 //     a nearest-prototype classifier (A, R, or other: checks, crosses,
 //     scribbles) with Tesseract as second opinion; signatures by the size
 //     and spread of the ink on the line; the batch-removal table cell by
