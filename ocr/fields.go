@@ -391,7 +391,9 @@ func normalise(f *forms.Field, raw string, conf float64) read {
 		}
 		s = strings.ToLower(s)
 		s = strings.TrimSuffix(s, "lausd.net")
-		s = strings.TrimRight(s, "@.")
+		// No address begins or ends with a dot, dash or underscore: one
+		// read there is a speck or the rule's end.
+		s = strings.Trim(strings.TrimRight(s, "@"), ".,-_")
 		return read{s, conf}
 	}
 	s := strings.Join(strings.Fields(raw), " ")

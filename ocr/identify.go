@@ -370,6 +370,10 @@ func unclearDigit(stamp string, readings ...string) bool {
 	return at >= 0
 }
 
+// unsureStamps is the confidence below which two stamp readings that
+// disagree are both doubtful.
+const unsureStamps = 0.75
+
 // unclearStamp is the confidence below which a stamp read as no posted
 // revision gives way to the layout.
 const unclearStamp = 0.5
@@ -485,6 +489,13 @@ func (e *Engine) identifyRevision(t *tess, sc *scanned, h header) (ident, error)
 		// digit is unclear, and the rest is that revision's stamp.
 		id.stamp, id.conf = best.rev.Stamp, 0.85*title
 		id.problem = fmt.Sprintf("the stamp reads %s and %s, a digit unclear; taken as %s, whose layout the page has", h.stamp, s2, best.rev.Stamp)
+	case s2 != "" && best.q >= 0.7 && math.Max(c2, h.stampConf) < unsureStamps &&
+		(nearKnown(fam, s2) == best.rev || nearKnown(fam, h.stamp) == best.rev):
+		// The two reads disagree, neither surely, and one is a digit from
+		// the posted revision whose layout the page has: most likely that
+		// revision, which a person confirms (the confidence stays low).
+		id.stamp, id.conf = best.rev.Stamp, 0.6*title
+		id.problem = fmt.Sprintf("the stamp reads %s and %s, neither surely; taken as %s, a digit away, whose layout the page has", h.stamp, s2, best.rev.Stamp)
 	case s2 != "":
 		// The two reads disagree: the stamp box read alone is the better one.
 		id.stamp, id.conf = s2, 0.3*title

@@ -39,6 +39,8 @@ func TestNormalise(t *testing.T) {
 		{"email", field("email", forms.KindEmail), "Maria.Gonzalez", "maria.gonzalez", true},
 		{"email with domain", field("email", forms.KindEmail), "mgonzalez@lausd.net", "mgonzalez", true},
 		{"email capital I for l", field("email", forms.KindEmail), "Isanchez", "lsanchez", true},
+		{"email with a trailing dash", field("email", forms.KindEmail), "gwright-", "gwright", true},
+		{"email with a leading dot", field("email", forms.KindEmail), ".mgonzalez@lausd.net", "mgonzalez", true},
 		{"email in capitals keeps its I", field("email", forms.KindEmail), "ISANCHEZ", "isanchez", true},
 		{"name trailing dot", field("last_name", forms.KindText), "LEE.", "LEE", true},
 		{"name spaces", field("school_name", forms.KindText), " Hoover   Elementary ", "Hoover Elementary", true},
