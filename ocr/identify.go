@@ -28,6 +28,8 @@ const (
 type title struct {
 	family *forms.Family
 	lines  []string // normalised
+	// last are the lines in lastTitleZone: the title's last line.
+	last []string
 }
 
 // titles returns the title lines each family prints in its header: the
@@ -37,10 +39,14 @@ func titles(reg *forms.Registry) []title {
 	for _, fam := range reg.Families() {
 		seen := map[string]bool{}
 		for _, rev := range fam.Revisions {
-			var lines []string
+			var lines, last []string
+			z := lastTitleZone
 			for _, e := range rev.Pages[0].Print {
 				if e.Type == "text" && e.Size >= 12 && e.Box.Y < headerBand.H {
 					lines = append(lines, norm(e.Text))
+					if e.Box.Y >= z.Y && e.Box.Y+e.Box.H <= z.Y+z.H {
+						last = append(last, norm(e.Text))
+					}
 				}
 			}
 			if len(lines) == 0 {
@@ -49,7 +55,7 @@ func titles(reg *forms.Registry) []title {
 			k := strings.Join(lines, "|")
 			if !seen[k] {
 				seen[k] = true
-				out = append(out, title{fam, lines})
+				out = append(out, title{fam, lines, last})
 			}
 		}
 	}
@@ -101,7 +107,7 @@ func (e *Engine) readHeader(t *tess, img *image.Gray, dpi float64) (header, *sca
 		if bestScan == nil || h.titleScore > best.titleScore {
 			best, bestScan = h, s
 		}
-		if h.titleScore >= 0.85 {
+		if h.titleScore >= titleSure {
 			break
 		}
 	}
@@ -113,12 +119,18 @@ func (e *Engine) readHeader(t *tess, img *image.Gray, dpi float64) (header, *sca
 // the rule and the district's name at the right, with the revision stamp
 // either under the title or under the district's name. Only the title
 // and the stamp are read: the district's four lines are the same on every
-// form and would cost as much to read as the rest together. The zones
+// form and would cost as much to read as the rest together. The title's
+// last line, which no two families share, is read first, and the line
+// above it only when that does not clearly name one family. The zones
 // leave room for the page lying half an inch left or right.
 var (
-	titleZone = boxF{X: 0, Y: 18, W: 386, H: 67}   // title, and the stamp under it
-	stampZone = boxF{X: 310, Y: 64, W: 302, H: 21} // the stamp under the district's name
+	lastTitleZone  = boxF{X: 0, Y: 41, W: 386, H: 44}   // the title's last line, and a stamp under it
+	firstTitleZone = boxF{X: 0, Y: 18, W: 386, H: 25}   // the rest of the title
+	stampZone      = boxF{X: 310, Y: 64, W: 302, H: 21} // the stamp under the district's name
 )
+
+// titleSure is the title score that names a family without doubt.
+const titleSure = 0.85
 
 // plausibleRule reports whether a rule found y points from the top could
 // be the header's: at headerRuleY, give or take half an inch of shift on
@@ -136,11 +148,11 @@ func (e *Engine) readBand(t *tess, s *scanned, ruleY float64, ruled bool) (heade
 		if err != nil {
 			return header{}, err
 		}
-		return e.judgeHeader(s, words), nil
+		return e.judgeHeader(s, words, false), nil
 	}
 	dy := ruleY - headerRuleY
 	var words []word
-	for _, z := range []boxF{titleZone, stampZone} {
+	for _, z := range []boxF{lastTitleZone, stampZone} {
 		z.Y += dy
 		ws, err := e.readZone(t, s, z)
 		if err != nil {
@@ -148,7 +160,16 @@ func (e *Engine) readBand(t *tess, s *scanned, ruleY float64, ruled bool) (heade
 		}
 		words = append(words, ws...)
 	}
-	return e.judgeHeader(s, words), nil
+	if h := e.judgeHeader(s, words, true); h.titleScore >= titleSure && h.titleScore-h.second >= 0.2 {
+		return h, nil
+	}
+	z := firstTitleZone
+	z.Y += dy
+	first, err := e.readZone(t, s, z)
+	if err != nil {
+		return header{}, err
+	}
+	return e.judgeHeader(s, append(first, words...), false), nil
 }
 
 // readZone OCRs one zone of an upright page, in template points of a page
@@ -164,8 +185,9 @@ func (e *Engine) readZone(t *tess, s *scanned, box boxF) ([]word, error) {
 }
 
 // judgeHeader matches the words read in a page's header to the families'
-// titles and finds the revision stamp among them.
-func (e *Engine) judgeHeader(s *scanned, words []word) header {
+// titles (their last lines only, when lastOnly) and finds the revision
+// stamp among them.
+func (e *Engine) judgeHeader(s *scanned, words []word, lastOnly bool) header {
 	var text []string
 	for _, w := range words {
 		text = append(text, w.Text)
@@ -173,12 +195,19 @@ func (e *Engine) judgeHeader(s *scanned, words []word) header {
 	h := header{skew: s.skew}
 	all := norm(strings.Join(text, " "))
 	for _, ti := range e.titles {
+		lines := ti.lines
+		if lastOnly {
+			lines = ti.last
+		}
+		if len(lines) == 0 {
+			continue
+		}
 		s := 0.0
-		for _, line := range ti.lines {
+		for _, line := range lines {
 			v, _ := findApprox(line, all)
 			s += v
 		}
-		s /= float64(len(ti.lines))
+		s /= float64(len(lines))
 		switch {
 		case s > h.titleScore:
 			if h.family != ti.family {
