@@ -399,9 +399,18 @@ func unclearDigit(stamp string, readings ...string) bool {
 	return at >= 0
 }
 
-// unsureStamps is the confidence below which two stamp readings that
-// disagree are both doubtful.
+// unsureStamps is the confidence below which a stamp reading is doubtful.
 const unsureStamps = 0.75
+
+// nearLayout reports whether two stamp readings that disagree (band and
+// box, with their confidences) point to layout, the posted revision of
+// fam whose layout the page has: one at least is doubtful, and one is a
+// digit from layout's stamp. A fax that blurs the band's reading to
+// nonsense often leaves the box's one digit off (a 5 read as a 6).
+func nearLayout(fam *forms.Family, layout *forms.Revision, band string, bandConf float64, box string, boxConf float64) bool {
+	return box != "" && box != band && math.Min(bandConf, boxConf) < unsureStamps &&
+		(nearKnown(fam, box) == layout || nearKnown(fam, band) == layout)
+}
 
 // unclearStamp is the confidence below which a stamp read as no posted
 // revision gives way to the layout.
@@ -518,13 +527,12 @@ func (e *Engine) identifyRevision(t *tess, sc *scanned, h header) (ident, error)
 		// digit is unclear, and the rest is that revision's stamp.
 		id.stamp, id.conf = best.rev.Stamp, 0.85*title
 		id.problem = fmt.Sprintf("the stamp reads %s and %s, a digit unclear; taken as %s, whose layout the page has", h.stamp, s2, best.rev.Stamp)
-	case s2 != "" && best.q >= 0.7 && math.Max(c2, h.stampConf) < unsureStamps &&
-		(nearKnown(fam, s2) == best.rev || nearKnown(fam, h.stamp) == best.rev):
-		// The two reads disagree, neither surely, and one is a digit from
-		// the posted revision whose layout the page has: most likely that
-		// revision, which a person confirms (the confidence stays low).
+	case best.q >= 0.7 && nearLayout(fam, best.rev, h.stamp, h.stampConf, s2, c2):
+		// Most likely the revision whose layout the page has, which a
+		// person confirms (the confidence stays low). Its fields are read
+		// meanwhile.
 		id.stamp, id.conf = best.rev.Stamp, 0.6*title
-		id.problem = fmt.Sprintf("the stamp reads %s and %s, neither surely; taken as %s, a digit away, whose layout the page has", h.stamp, s2, best.rev.Stamp)
+		id.problem = fmt.Sprintf("the stamp reads %s and %s, not both surely; taken as %s, a digit away, whose layout the page has", h.stamp, s2, best.rev.Stamp)
 	case s2 != "":
 		// The two reads disagree: the stamp box read alone is the better one.
 		id.stamp, id.conf = s2, 0.3*title

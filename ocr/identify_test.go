@@ -1,6 +1,10 @@
 package ocr
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/lausd/misis-intake/forms"
+)
 
 func TestUnclearDigit(t *testing.T) {
 	for _, tc := range []struct {
@@ -19,6 +23,37 @@ func TestUnclearDigit(t *testing.T) {
 	} {
 		if got := unclearDigit(tc.stamp, tc.readings...); got != tc.want {
 			t.Errorf("unclearDigit(%q, %q) = %v, want %v", tc.stamp, tc.readings, got, tc.want)
+		}
+	}
+}
+
+func TestNearLayout(t *testing.T) {
+	reg, err := forms.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	fam := reg.Family("batch-removal")
+	layout := fam.Revision("05/01/2023")
+	if layout == nil {
+		t.Fatal("no batch-removal 05/01/2023 in the registry")
+	}
+	for _, tc := range []struct {
+		name     string
+		band     string
+		bandConf float64
+		box      string
+		boxConf  float64
+		want     bool
+	}{
+		{"band blurred, box a digit off", "06/01/2029", 0.10, "06/01/2023", 0.89, true},
+		{"both unsure, band a digit off", "05/07/2023", 0.5, "09/01/2028", 0.6, true},
+		{"both sure and disagreeing", "06/01/2023", 0.9, "05/01/2028", 0.8, false},
+		{"neither a digit from the layout", "06/01/2029", 0.1, "06/07/2023", 0.89, false},
+		{"box unread", "06/01/2023", 0.3, "", 0, false},
+		{"readings agree", "06/01/2023", 0.3, "06/01/2023", 0.3, false},
+	} {
+		if got := nearLayout(fam, layout, tc.band, tc.bandConf, tc.box, tc.boxConf); got != tc.want {
+			t.Errorf("%s: nearLayout(%q %.2f, %q %.2f) = %v, want %v", tc.name, tc.band, tc.bandConf, tc.box, tc.boxConf, got, tc.want)
 		}
 	}
 }

@@ -244,6 +244,9 @@ const (
 	strayWide = 1.8 // points: at most this wide
 	strayTall = 2.8 // and this tall (a speck on a 98 dpi fax spans rows)
 	strayGap  = 2.0 // points of paper between a stray and any other ink
+	// offLineGap is the paper between a run of digits and a dot above or
+	// below it, in points, that makes the dot a stray.
+	offLineGap = 1.0
 )
 
 // withoutStrays returns k without its strays. Digits and dates hold no
@@ -282,9 +285,23 @@ func (k inkOf) withoutStrays(r region, anywhere bool) inkOf {
 		}
 		return true
 	}
+	// The line a run of digits stands on reaches from the top of its
+	// letter-sized pieces to their foot, and no digit reaches beyond it:
+	// a dot clear above or below it is no part of one. (A bit faint toner
+	// broke off a digit lies against the rest of it.)
+	line, pieces := image.Rectangle{}, 0
+	for _, o := range k.blobs {
+		if float64(o.bounds.Dy())/r.px >= 3.5 {
+			line, pieces = line.Union(o.bounds), pieces+1
+		}
+	}
+	clear := int(offLineGap * r.px)
+	offLine := func(b blob) bool {
+		return pieces >= 3 && (b.bounds.Max.Y+clear <= line.Min.Y || b.bounds.Min.Y >= line.Max.Y+clear)
+	}
 	var drop []int
 	for i, b := range k.blobs {
-		if len(k.blobs) > 1 && small(b) && (apart(i) || anywhere && inGap(b)) {
+		if len(k.blobs) > 1 && small(b) && (apart(i) || anywhere && (inGap(b) || offLine(b))) {
 			drop = append(drop, i)
 		}
 	}

@@ -30,6 +30,7 @@ func inkRegion(rects ...[4]float64) region {
 func TestWithoutStrays(t *testing.T) {
 	letter := func(x float64) [4]float64 { return [4]float64{x, 6, 3, 7} }
 	dot := func(x, y float64) [4]float64 { return [4]float64{x, y, 1, 1} }
+	low := func(x float64) [4]float64 { return [4]float64{x, 9, 3, 7} } // clear of the top edge
 	tests := []struct {
 		name     string
 		rects    [][4]float64
@@ -43,6 +44,10 @@ func TestWithoutStrays(t *testing.T) {
 		{"a dot beside a letter of text stays", [][4]float64{letter(5), dot(8.5, 12)}, false, 2},
 		{"a speck beside a digit goes", [][4]float64{letter(5), {8.5, 11, 1.2, 2.4}, letter(10)}, true, 2},
 		{"a piece under a digit stays", [][4]float64{letter(5), {6, 14, 1.2, 2.4}, letter(10)}, true, 3},
+		{"a speck clear above a run of digits goes", [][4]float64{low(5), low(10), low(15), dot(11, 6.5)}, true, 3},
+		{"a speck clear below a run of digits goes", [][4]float64{low(5), low(10), low(15), dot(16, 17.5)}, true, 3},
+		{"a bit broken off under a digit of a run stays", [][4]float64{low(5), low(10), low(15), {11, 16.3, 1.2, 1.2}}, true, 4},
+		{"a speck above text stays for the dot of an i", [][4]float64{low(5), low(10), low(15), dot(11, 6.5)}, false, 4},
 		{"a larger piece apart from the rest stays", [][4]float64{letter(5), {30, 8, 3, 3}}, true, 2},
 		{"a lone dot is left to the speck rule", [][4]float64{dot(20, 10)}, true, 1},
 		{"a speck a 98 dpi fax stretched goes", [][4]float64{{1, 2, 1.2, 2.4}, letter(10), letter(15)}, false, 2},
