@@ -156,6 +156,22 @@ func (e *Engine) checkGlyphs(rd read, k inkOf, r region, f *forms.Field, readAga
 	// digits: slashes and dashes are where the character reader is weakest.
 	second := normalise(f, g, 1)
 	gd, td := digits(second.text), digits(rd.text)
+	if f.Kind == forms.KindDate && len(gd) == len(td)+1 && len(k.blobs) > 2 {
+		// The character reader reads every piece of ink, a speck or a bit
+		// of the box's edge at either end too, where Tesseract leaves it
+		// out. No date has a digit more, so the date is read again without
+		// the piece at that end.
+		for _, i := range k.endBlobs() {
+			g2, share2, err := readGlyphs(k.without(r.img.Rect.Dx(), i), r)
+			if err != nil {
+				return read{}, err
+			}
+			if s2 := normalise(f, g2, 1); digits(s2.text) == td {
+				share, second, gd = share2, s2, td
+				break
+			}
+		}
+	}
 	if gd == td && td != "" {
 		rd.conf = math.Max(rd.conf, (0.9+0.09*share)*second.conf)
 		return rd, nil

@@ -1,6 +1,7 @@
 package ocr
 
 import (
+	"context"
 	"image"
 	"math/rand/v2"
 	"testing"
@@ -205,5 +206,43 @@ func TestPresence(t *testing.T) {
 		if written && v.Present < 0.95 || !written && v.Present > 0.05 {
 			t.Errorf("%s: present %.2f, want it %v", name, v.Present, written)
 		}
+	}
+}
+
+// TestDateWithEndPiece reads a typed date with a piece of ink beside its
+// last digit (a bit of the box's edge a fax left): the character reader
+// reads that piece as one more character, where Tesseract leaves it out.
+// Without it, the two agree, and the date is sure.
+func TestDateWithEndPiece(t *testing.T) {
+	e := testEngine(t)
+	tc, err := e.pool.get(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.pool.put(tc)
+	field := &forms.Field{Name: "request_date", Kind: forms.KindDate, Box: forms.Box{W: 120, H: 20}}
+	img := image.NewGray(image.Rect(0, 0, 500, 84)) // 120 x 20 points
+	for i := range img.Pix {
+		img.Pix[i] = 255
+	}
+	p := pen{img, fieldDPI, loadFace(t, printFont, 10, fieldDPI)}
+	p.text(field.Box, "11/22/2026")
+	p.stroke(0.8, [2]float64{84, 10}, [2]float64{84, 16}) // after the date's last digit
+	r := region{img: img, near: make([]bool, len(img.Pix)), px: fieldDPI / 72, box: boxF{0, 0, 120, 20}}
+	k := findInk(r, 128, minBlob)
+	g, _, err := readGlyphs(k, r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(digits(g)) != 9 {
+		t.Fatalf("the character reader read %q: want the end piece read as a ninth digit", g)
+	}
+	same := func() (read, error) { return read{"11/22/2026", 0.3}, nil }
+	got, err := e.checkGlyphs(read{"11/22/2026", 0.3}, k, r, field, same)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.text != "11/22/2026" || got.conf < e.thr.For(forms.KindDate) {
+		t.Errorf("read %q at %.2f, want 11/22/2026 sure", got.text, got.conf)
 	}
 }

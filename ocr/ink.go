@@ -308,7 +308,12 @@ func (k inkOf) withoutStrays(r region, anywhere bool) inkOf {
 	if len(drop) == 0 {
 		return k
 	}
-	w := r.img.Rect.Dx()
+	return k.without(r.img.Rect.Dx(), drop...)
+}
+
+// without returns k, whose mask is w pixels wide, without the pieces of
+// ink numbered drop, counted as specks.
+func (k inkOf) without(w int, drop ...int) inkOf {
 	out := inkOf{specks: k.specks + len(drop), mask: append([]bool(nil), k.mask...)}
 	for i, b := range k.blobs {
 		if slices.Contains(drop, i) {
@@ -320,6 +325,27 @@ func (k inkOf) withoutStrays(r region, anywhere bool) inkOf {
 		out.bounds = out.bounds.Union(b.bounds)
 	}
 	return out
+}
+
+// endBlobs returns the numbers of the leftmost and the rightmost pieces
+// of ink.
+func (k inkOf) endBlobs() []int {
+	if len(k.blobs) == 0 {
+		return nil
+	}
+	first, last := 0, 0
+	for i, b := range k.blobs {
+		if b.bounds.Min.X < k.blobs[first].bounds.Min.X {
+			first = i
+		}
+		if b.bounds.Max.X > k.blobs[last].bounds.Max.X {
+			last = i
+		}
+	}
+	if first == last {
+		return []int{first}
+	}
+	return []int{first, last}
 }
 
 // clearBlob removes blob b from mask (w pixels wide): the 8-connected
