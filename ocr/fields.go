@@ -160,15 +160,17 @@ func (e *Engine) checkGlyphs(rd read, k inkOf, r region, f *forms.Field, readAga
 		// The character reader reads every piece of ink, a speck or a bit
 		// of the box's edge at either end too, where Tesseract leaves it
 		// out. No date has a digit more, so the date is read again without
-		// the piece at that end.
+		// the piece at that end; where the two then agree surely, that
+		// is taken.
 		for _, i := range k.endBlobs() {
 			g2, share2, err := readGlyphs(k.without(r.img.Rect.Dx(), i), r)
 			if err != nil {
 				return read{}, err
 			}
-			if s2 := normalise(f, g2, 1); digits(s2.text) == td {
-				share, second, gd = share2, s2, td
-				break
+			s2 := normalise(f, g2, 1)
+			if c := (0.9 + 0.09*share2) * s2.conf; digits(s2.text) == td && c >= e.thr.For(f.Kind) {
+				rd.conf = math.Max(rd.conf, c)
+				return rd, nil
 			}
 		}
 	}
