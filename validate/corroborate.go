@@ -20,7 +20,9 @@ import (
 //     roster's spelling within OCR noise;
 //   - a location code on the district's list, when the school/office name
 //     read beside it matches the location's name, or when the HR roster
-//     places the form's (sure or settled) employee there;
+//     places the form's (sure or settled) employee there; one a digit
+//     from the code of the one location whose name is written beside it
+//     is taken as that code;
 //   - an e-mail name that is exactly one the district makes from the
 //     person's name (first.last, flast, firstl, ...): the roster's name for
 //     the user, the name written beside it for the administrator and the
@@ -50,7 +52,8 @@ type Settled struct {
 	By    string `json:"by"`
 	// Read and Value are set when the rules took the value as other than
 	// it was read: an e-mail name one look-alike letter, or a lost dot or
-	// thin stroke, away from the one made from the person's name.
+	// thin stroke, away from the one made from the person's name; a
+	// location code a digit from that of the location named beside it.
 	Read  string `json:"read,omitempty"`
 	Value string `json:"value,omitempty"`
 }
@@ -138,7 +141,8 @@ func (j *judge) employee(number string) (Employee, bool) {
 
 // settleLocation settles the location code from the list of locations and
 // the school/office name, or from where the roster places the employee e
-// (when byEmployee).
+// (when byEmployee). A code a digit from the one location named beside it
+// is settled as that location's.
 func (j *judge) settleLocation(e Employee, byEmployee bool) {
 	const name = "location_code"
 	v, read := j.reading.Values[name]
@@ -155,8 +159,39 @@ func (j *judge) settleLocation(e Employee, byEmployee bool) {
 		j.lookupFailed("location", err)
 		return
 	}
-	if school := j.reading.Values["school_name"].Text; found && strings.TrimSpace(school) != "" && NamesMatch(school, l.Name) {
+	school := j.reading.Values["school_name"].Text
+	if strings.TrimSpace(school) == "" || !isDigits(code, len(code)) {
+		return
+	}
+	if found && NamesMatch(school, l.Name) {
 		j.settled[name] = ByLocations
+		return
+	}
+	// A code a digit from that of the one location whose name is written
+	// beside it is that location's, misread: a fax's 3 and 8, 5 and 6
+	// differ by a stroke.
+	near := ""
+	for i := range len(code) {
+		for d := byte('0'); d <= '9'; d++ {
+			if d == code[i] {
+				continue
+			}
+			other := code[:i] + string(d) + code[i+1:]
+			l, found, err := j.env.Locations.Location(j.ctx, other)
+			if err != nil {
+				j.lookupFailed("location", err)
+				return
+			}
+			if found && NamesMatch(school, l.Name) {
+				if near != "" {
+					return // two such locations: which is not for the rules to guess
+				}
+				near = other
+			}
+		}
+	}
+	if near != "" {
+		j.settled[name], j.corrected[name] = ByLocations, near
 	}
 }
 

@@ -683,6 +683,36 @@ var accessCases = []decideCase{
 		check:   func(t *testing.T, d Decision) { wantSettled(t, d, "location_code by locations") },
 	},
 	{
+		name: "an unsure location code a digit from that of the school named beside it is taken as the school's",
+		form: func(reg *forms.Registry) form {
+			return mirror(reg).set("location_code", "1861").unsure("location_code")
+		},
+		outcome: Accept,
+		check: func(t *testing.T, d Decision) {
+			want := Settled{Field: "location_code", By: ByLocations, Read: "1861", Value: "1867"}
+			if len(d.Settled) != 1 || d.Settled[0] != want {
+				t.Errorf("settled = %+v, want %+v", d.Settled, want)
+			}
+			if len(d.Requests) != 1 || d.Requests[0].LocationCode != "1867" {
+				t.Errorf("requests = %+v, want location 1867", d.Requests)
+			}
+		},
+	},
+	{
+		name: "an unsure location code two digits from the school named beside it is reviewed",
+		form: func(reg *forms.Registry) form {
+			return mirror(reg).set("location_code", "1851").unsure("location_code")
+		},
+		outcome: Review, review: []string{"location_code low_confidence"},
+	},
+	{
+		name: "a sure location code a digit from the school named beside it is not corrected",
+		form: func(reg *forms.Registry) form {
+			return mirror(reg).set("location_code", "1861")
+		},
+		outcome: Review, review: []string{"location_code unknown_location"},
+	},
+	{
 		name: "confident ink in the ITD block rejects though its text is unsure",
 		form: func(reg *forms.Registry) form {
 			return mirror(reg).set("itd_misis", "J?").unsure("itd_misis").inked("itd_misis", 0.98)
