@@ -498,6 +498,11 @@ func (e *Engine) readMark(t *tess, r region, f *forms.Field, thr uint8) (read, e
 		}
 		return read{forms.MarkBlank, 0.7}, nil
 	}
+	if specks(k, r) {
+		// Two or three specks apart, none with a stroke's length: what a
+		// fax line leaves, not a letter or a check broken up.
+		return read{forms.MarkBlank, 0.93}, nil
+	}
 	if ink > 0.6*inner {
 		return read{forms.MarkOther, 0.9}, nil // filled in or scribbled over
 	}
@@ -518,6 +523,20 @@ func (e *Engine) readMark(t *tess, r region, f *forms.Field, thr uint8) (read, e
 		}
 	}
 	return classifyMark(vote, measureLetter(withCap(k, r, thr), r.img.Rect.Dx()), free), nil
+}
+
+// specks reports whether the ink k in a box is two or three specks: each
+// under 2.5 points across and 2 square points of ink.
+func specks(k inkOf, r region) bool {
+	if len(k.blobs) < 2 || len(k.blobs) > 3 {
+		return false
+	}
+	for _, b := range k.blobs {
+		if float64(b.bounds.Dx())/r.px >= 2.5 || float64(b.bounds.Dy())/r.px >= 2.5 || float64(b.area)/(r.px*r.px) >= 2 {
+			return false
+		}
+	}
+	return true
 }
 
 // classifyMark combines the nearest-prototype vote v, the letter's shape

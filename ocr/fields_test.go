@@ -86,6 +86,10 @@ func TestMarks(t *testing.T) {
 	// A fax speck in an empty box is not a mark.
 	b := f.box(t, "role.special_education_provider")
 	f.typ.stroke(0.8, [2]float64{b.X + 7, b.Y + 7}, [2]float64{b.X + 7.2, b.Y + 7.1})
+	// Nor are two specks apart.
+	b = f.box(t, "role.office_manager")
+	f.typ.stroke(0.8, [2]float64{b.X + 4, b.Y + 5}, [2]float64{b.X + 4.2, b.Y + 5.1})
+	f.typ.stroke(0.8, [2]float64{b.X + 10, b.Y + 8}, [2]float64{b.X + 10.2, b.Y + 8.1})
 	for _, sc := range scans {
 		t.Run(sc.name, func(t *testing.T) {
 			rd := f.read(t, e, sc.s, sc.post)
