@@ -66,12 +66,9 @@ func readGlyphs(k inkOf, r region) (string, float64, error) {
 		return "", 0, err
 	}
 	w := r.img.Rect.Dx()
-	blobs := append([]blob(nil), k.blobs...)
-	sort.Slice(blobs, func(i, j int) bool { return blobs[i].bounds.Min.X < blobs[j].bounds.Min.X })
 	var b strings.Builder
 	least := 1.0
-	for _, bl := range blobs {
-		bb := bl.bounds
+	for _, bb := range characterBoxes(k, w) {
 		vec := describe(func(x, y int) float64 {
 			if k.mask[(y+bb.Min.Y)*w+x+bb.Min.X] {
 				return 1
@@ -105,6 +102,90 @@ func readGlyphs(k inkOf, r region) (string, float64, error) {
 		least = min(least, share)
 	}
 	return b.String(), least, nil
+}
+
+// characterBoxes returns the boxes of the characters the pieces of ink k
+// (a mask w pixels wide) make, from left to right. No digit, slash or
+// dash stands above another, so pieces one above the other are one
+// character that fax or faint toner broke: the bar of a 2 parted from its
+// curve, the foot of a 3. A piece wider than any one character is two
+// that bold type or a fax joined, and is parted where least ink joins them.
+func characterBoxes(k inkOf, w int) []image.Rectangle {
+	sorted := append([]blob(nil), k.blobs...)
+	sort.Slice(sorted, func(i, j int) bool { return sorted[i].bounds.Min.X < sorted[j].bounds.Min.X })
+	var boxes []image.Rectangle
+	for _, bl := range sorted {
+		if n := len(boxes); n > 0 && stacked(boxes[n-1], bl.bounds) {
+			boxes[n-1] = boxes[n-1].Union(bl.bounds)
+			continue
+		}
+		boxes = append(boxes, bl.bounds)
+	}
+	line := 0
+	for _, b := range boxes {
+		line = max(line, b.Dy())
+	}
+	var out []image.Rectangle
+	for _, b := range boxes {
+		if float64(b.Dx()) > joinedWidth*float64(line) {
+			if l, r, ok := part(k.mask, w, b); ok {
+				out = append(out, l, r)
+				continue
+			}
+		}
+		out = append(out, b)
+	}
+	return out
+}
+
+// joinedWidth is the width, in line heights, beyond which a piece of ink
+// in a digits or date field is two characters: digits are about two
+// thirds as wide as they stand.
+const joinedWidth = 0.85
+
+// part splits box b of mask (w pixels wide) at the column of least ink in
+// its middle, where that is a thin join, and returns the two halves
+// cropped to their ink.
+func part(mask []bool, w int, b image.Rectangle) (image.Rectangle, image.Rectangle, bool) {
+	best, least := -1, b.Dy()
+	for x := b.Min.X + b.Dx()*3/10; x < b.Max.X-b.Dx()*3/10; x++ {
+		n := 0
+		for y := b.Min.Y; y < b.Max.Y; y++ {
+			if mask[y*w+x] {
+				n++
+			}
+		}
+		if n < least {
+			best, least = x, n
+		}
+	}
+	if best < 0 || 4*least > b.Dy() {
+		return image.Rectangle{}, image.Rectangle{}, false
+	}
+	crop := func(r image.Rectangle) image.Rectangle {
+		var out image.Rectangle
+		for y := r.Min.Y; y < r.Max.Y; y++ {
+			for x := r.Min.X; x < r.Max.X; x++ {
+				if mask[y*w+x] {
+					out = out.Union(image.Rect(x, y, x+1, y+1))
+				}
+			}
+		}
+		return out
+	}
+	l := crop(image.Rect(b.Min.X, b.Min.Y, best, b.Max.Y))
+	r := crop(image.Rect(best+1, b.Min.Y, b.Max.X, b.Max.Y))
+	if l.Empty() || r.Empty() {
+		return image.Rectangle{}, image.Rectangle{}, false
+	}
+	return l, r, true
+}
+
+// stacked reports whether a and b share at least half the width of the
+// narrower of the two.
+func stacked(a, b image.Rectangle) bool {
+	shared := min(a.Max.X, b.Max.X) - max(a.Min.X, b.Min.X)
+	return 2*shared >= min(a.Dx(), b.Dx())
 }
 
 // nearestGlyph returns the character of chars most of the kNearest
