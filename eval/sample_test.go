@@ -27,7 +27,11 @@ func TestSampleCorpus(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	eng, err := ocr.New(ocr.Config{Registry: reg})
+	clock, err := Clock("../testdata/sample")
+	if err != nil {
+		t.Fatal(err)
+	}
+	eng, err := ocr.New(ocr.Config{Registry: reg, Now: clock})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/lausd/misis-intake/forms"
 )
@@ -130,6 +131,9 @@ type Config struct {
 	Thresholds Thresholds
 	// Logger receives a line per page (never a value read); nil discards.
 	Logger *slog.Logger
+	// Now is the clock, by which a date read is judged likely or not (see
+	// doubtOldDates); nil means time.Now.
+	Now func() time.Time
 }
 
 // Engine reads pages into forms. It is safe for concurrent use.
@@ -140,6 +144,7 @@ type Engine struct {
 	pool   *pool
 	thr    Thresholds
 	log    *slog.Logger
+	now    func() time.Time
 	// workers bounds the pages one call reads at once; the pool bounds
 	// them across calls.
 	workers int
@@ -170,9 +175,13 @@ func New(cfg Config) (*Engine, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
+	now := cfg.Now
+	if now == nil {
+		now = time.Now
+	}
 	return &Engine{
 		reg: reg, titles: titles(reg), tmpl: newTemplates(), pool: p,
-		thr: cfg.Thresholds, log: log, workers: n,
+		thr: cfg.Thresholds, log: log, now: now, workers: n,
 	}, nil
 }
 

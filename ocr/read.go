@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"time"
 
 	"github.com/lausd/misis-intake/forms"
 )
@@ -67,7 +68,37 @@ func (e *Engine) readFields(ctx context.Context, t *tess, sc *scanned, p Page, i
 		}
 	}
 	doubtOddYears(vals, id.rev.Pages[id.page-1].Fields, e.thr.For(forms.KindDate))
+	doubtOldDates(vals, id.rev.Pages[id.page-1].Fields, e.thr.For(forms.KindDate), e.now())
 	return vals, nil
+}
+
+// likelyDays is how far from today, either way, the submitter's dates on
+// a form sent today lie: within the year.
+const likelyDays = 365
+
+// doubtOldDates weighs each of the submitter's dates (the header's and the
+// table rows', not the ITD block's) against today: one more than a year
+// from it is most likely a misread digit (a 6 read as a 4 turns this
+// year into one long past), and is not sure. A form truly dated so long
+// ago is then rejected by a person's reading, not by a misread.
+func doubtOldDates(vals map[string]forms.Value, fields []forms.Field, thr float64, now time.Time) {
+	today := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, time.UTC)
+	for _, f := range fields {
+		v, ok := vals[f.Name]
+		if f.Kind != forms.KindDate || f.Group == "itd" || !ok {
+			continue
+		}
+		d, err := time.Parse("01/02/2006", v.Text)
+		if err != nil {
+			continue
+		}
+		if days := math.Abs(d.Sub(today).Hours() / 24); days <= likelyDays {
+			continue
+		}
+		v.Confidence = math.Min(v.Confidence, oddYearConf)
+		v.Sure = v.Confidence >= thr
+		vals[f.Name] = v
+	}
 }
 
 // oddYearConf is the most confidence left to a date whose year disagrees

@@ -2,6 +2,7 @@ package ocr
 
 import (
 	"testing"
+	"time"
 
 	"github.com/lausd/misis-intake/forms"
 )
@@ -44,5 +45,39 @@ func TestDoubtOddYears(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+func TestDoubtOldDates(t *testing.T) {
+	fields := []forms.Field{
+		{Name: "request_date", Kind: forms.KindDate},
+		{Name: "itd_misis_date", Kind: forms.KindDate, Group: "itd"},
+		{Name: "row01.effective_date", Kind: forms.KindDate, Row: 1},
+		{Name: "first_name", Kind: forms.KindText},
+	}
+	now := time.Date(2026, time.November, 23, 20, 0, 0, 0, time.UTC)
+	tests := []struct {
+		field, date string
+		doubted     bool
+	}{
+		{"request_date", "11/19/2026", false},
+		{"request_date", "11/23/2025", false}, // a year ago to the day
+		{"request_date", "11/22/2025", true},
+		{"request_date", "11/19/2024", true}, // 2026 with its 6 read as a 4
+		{"request_date", "11/23/2027", false},
+		{"request_date", "11/24/2027", true},
+		{"row01.effective_date", "11/10/2024", true},
+		{"row01.effective_date", "06/30/2026", false},
+		{"itd_misis_date", "01/02/2019", false}, // ITD's own, not the submitter's
+		{"request_date", "11/2026", false},      // not a date: left to the rules
+		{"first_name", "11/19/2024", false},
+	}
+	for _, tt := range tests {
+		vals := map[string]forms.Value{tt.field: {Text: tt.date, Confidence: 0.99, Sure: true}}
+		doubtOldDates(vals, fields, 0.92, now)
+		v := vals[tt.field]
+		if got := v.Confidence <= oddYearConf && !v.Sure; got != tt.doubted {
+			t.Errorf("%s %q: confidence %.2f sure %v; doubted should be %v", tt.field, tt.date, v.Confidence, v.Sure, tt.doubted)
+		}
 	}
 }

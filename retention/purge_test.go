@@ -103,14 +103,15 @@ func TestPurge(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(st.Close)
-	eng, err := ocr.New(ocr.Config{Workers: 1})
+	asOf := time.Date(2026, 11, 20, 20, 0, 0, 0, time.UTC) // the sample corpus's day
+	eng, err := ocr.New(ocr.Config{Workers: 1, Now: func() time.Time { return asOf }})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(eng.Close)
 	r, err := work.New(work.Config{
 		Store: st, Reader: eng, Workers: 1, MaxAttempts: 1,
-		Rules: validate.Config{Now: func() time.Time { return time.Date(2026, 11, 20, 20, 0, 0, 0, time.UTC) }},
+		Rules: validate.Config{Now: func() time.Time { return asOf }},
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -19,7 +19,7 @@ import (
 
 func newEngine(t testing.TB, reg *forms.Registry) *ocr.Engine {
 	t.Helper()
-	eng, err := ocr.New(ocr.Config{Registry: reg, Workers: 2})
+	eng, err := ocr.New(ocr.Config{Registry: reg, Workers: 2, Now: func() time.Time { return asOf }})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -141,7 +141,11 @@ func corpusSamples(ctx context.Context, dir, rosterPath, locPath string, workers
 		return nil, err
 	}
 	env := data.env()
-	eng, err := ocr.New(ocr.Config{Registry: env.Registry, Workers: workers})
+	clock, err := eval.Clock(dir)
+	if err != nil {
+		return nil, err
+	}
+	eng, err := ocr.New(ocr.Config{Registry: env.Registry, Workers: workers, Now: clock})
 	if err != nil {
 		return nil, err
 	}

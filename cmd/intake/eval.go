@@ -42,7 +42,11 @@ func runEval(ctx context.Context, args []string, stdout io.Writer) error {
 		return err
 	}
 	env := data.env()
-	eng, err := ocr.New(ocr.Config{Registry: env.Registry, Workers: *workers})
+	clock, err := eval.Clock(dirs[0])
+	if err != nil {
+		return err
+	}
+	eng, err := ocr.New(ocr.Config{Registry: env.Registry, Workers: *workers, Now: clock})
 	if err != nil {
 		return err
 	}
