@@ -923,6 +923,17 @@ var batchCases = []decideCase{
 		},
 	},
 	{
+		name: "batch whose unsure location code a digit off is taken as the school's judges its rows by the school's",
+		form: func(reg *forms.Registry) form {
+			return batchForm(reg, rowGarcia, rowHakobyan).set("location_code", "1861").unsure("location_code")
+		},
+		outcome: Accept,
+		check: func(t *testing.T, d Decision) {
+			wantRows(t, d, "1 accept", "2 accept")
+			wantRequestRows(t, d, 1, 2)
+		},
+	},
+	{
 		name:    "batch header field left blank",
 		form:    func(reg *forms.Registry) form { return batchForm(reg, rowGarcia).set("school_name", "") },
 		outcome: Reject, reasons: []Code{CodeFieldRequired},

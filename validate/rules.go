@@ -469,8 +469,7 @@ func (j *judge) ruleRemovalReason(name string) (string, bool) {
 // ruleSameLocation rejects a batch row for an employee whom HR places at
 // another location than the batch's: a school removes its own staff.
 func (j *judge) ruleSameLocation(e Employee, numberField string) {
-	v := j.reading.Values["location_code"]
-	code := strings.Join(strings.Fields(v.Text), "")
+	code := strings.Join(strings.Fields(j.text("location_code")), "")
 	if !j.sure("location_code") || code == "" || code == e.LocationCode {
 		return
 	}
