@@ -627,23 +627,34 @@ func readTruth(path string) (*corpus.Truth, error) {
 	return &t, nil
 }
 
-// Clock returns the clock of a corpus directory's day, read from its
-// corpus.json: the evening of its as_of day in Los Angeles, as the rules
-// judge each submission. An engine reading the corpus runs on it, so that
-// dates are weighed against the day the forms were sent, not the day the
-// corpus is read.
+// Clock returns the clock of a corpus directory's day: the evening of its
+// as_of day in Los Angeles, as the rules judge each submission, read from
+// its corpus.json or, without one, from its first submission's truth. An
+// engine reading the corpus runs on it, so that dates are weighed against
+// the day the forms were sent, not the day the corpus is read.
 func Clock(dir string) (func() time.Time, error) {
-	b, err := os.ReadFile(filepath.Join(dir, "corpus.json"))
+	name := filepath.Join(dir, "corpus.json")
+	if _, err := os.Stat(name); err != nil {
+		subs, _ := filepath.Glob(filepath.Join(dir, "sub-*.json"))
+		if len(subs) == 0 {
+			return nil, fmt.Errorf("eval: %s: no corpus.json and no submissions", dir)
+		}
+		slices.Sort(subs)
+		name = subs[0]
+	}
+	b, err := os.ReadFile(name)
 	if err != nil {
 		return nil, fmt.Errorf("eval: %w", err)
 	}
-	var m corpus.Manifest
-	if err := json.Unmarshal(b, &m); err != nil {
-		return nil, fmt.Errorf("eval: %s: %w", filepath.Join(dir, "corpus.json"), err)
+	var day struct {
+		AsOf string `json:"as_of"`
 	}
-	asOf, err := time.ParseInLocation("2006-01-02", m.AsOf, time.UTC)
+	if err := json.Unmarshal(b, &day); err != nil {
+		return nil, fmt.Errorf("eval: %s: %w", name, err)
+	}
+	asOf, err := time.ParseInLocation("2006-01-02", day.AsOf, time.UTC)
 	if err != nil {
-		return nil, fmt.Errorf("eval: %s: as_of: %w", filepath.Join(dir, "corpus.json"), err)
+		return nil, fmt.Errorf("eval: %s: as_of: %w", name, err)
 	}
 	return func() time.Time { return asOf.Add(20 * time.Hour) }, nil
 }
