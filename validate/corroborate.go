@@ -226,13 +226,13 @@ func (j *judge) text(name string) string {
 
 // lookAlikes are the sets of characters a fax of typed text makes look
 // alike: upright strokes, round letters, letters that differ by a
-// descender's hook or a bowl's gap (g q, v y, h b), and the small marks
-// between names.
-var lookAlikes = []string{"lij1t", "ceo", "gq", "vy", "hb", ".,-_"}
+// descender's hook or a bowl's gap (g q, v y, j y, h b), tall letters
+// crossed by a bar (f t), and the small marks between names.
+var lookAlikes = []string{"lij1t", "ceo", "gq", "vy", "jy", "hb", "ft", ".,-_"}
 
 // lookAlike reports whether read differs from want only by one character
 // read as another of its look-alikes, by one dot or thin stroke of want
-// lost, or by one thin stroke more.
+// lost, or by one thin stroke or one letter doubled more.
 func lookAlike(read, want string) bool {
 	if len(read) == len(want) {
 		diff := -1
@@ -263,9 +263,11 @@ func lookAlike(read, want string) bool {
 		}
 	}
 	if len(read) == len(want)+1 {
-		// A speck or a stroke's edge read as one more thin letter.
+		// A speck or a stroke's edge read as one more thin letter, or a
+		// letter read twice over (Tesseract's stutter on a name's first).
 		for i := range len(read) {
-			if strings.IndexByte(thinStrokes+"j", read[i]) >= 0 && read[:i]+read[i+1:] == want {
+			doubled := i > 0 && read[i] == read[i-1]
+			if (doubled || strings.IndexByte(thinStrokes+"j", read[i]) >= 0) && read[:i]+read[i+1:] == want {
 				return true
 			}
 		}

@@ -58,10 +58,18 @@ func TestLookAlike(t *testing.T) {
 		{"baker", "lbaker", true}, // a thin stroke lost
 		{"kevin", "kevinl", true},
 		{"mchen", "mchen1", true},
-		{"aker", "lbaker", false},  // two lost
-		{"kbaker", "baker", false}, // one gained, not a thin stroke
-		{"kevin", "kevins", false}, // not a thin stroke
-		{"lbker", "lbaker", false}, // a round letter lost
+		{"aker", "lbaker", false},               // two lost
+		{"kbaker", "baker", false},              // one gained, not a thin stroke
+		{"kevin", "kevins", false},              // not a thin stroke
+		{"lbker", "lbaker", false},              // a round letter lost
+		{"ssusanm", "susanm", true},             // a letter doubled
+		{"mmaria.torres", "maria.torres", true}, // a letter doubled
+		{"susanmm", "susanm", true},
+		{"sausanm", "susanm", false}, // one more, neither thin nor doubled
+		{"myung", "mjung", true},     // j y
+		{"anh.meyia", "anh.mejia", true},
+		{"deniset", "denisef", true}, // f t
+		{"denisek", "denisef", false},
 	}
 	for _, tt := range tests {
 		if got := lookAlike(tt.read, tt.want); got != tt.same {
