@@ -490,10 +490,12 @@ func (e *Engine) readMark(t *tess, r region, f *forms.Field, thr uint8) (read, e
 	ink := float64(k.area) / (r.px * r.px)
 	hgt := float64(k.bounds.Dy()) / r.px
 	wid := float64(k.bounds.Dx()) / r.px
-	if hgt < 2.5 && wid < 2.5 {
+	if hgt < 3 && wid < 2.5 {
 		// A dot: not a mark anyone meant. A speck of a fax line is surely
-		// none; a larger dot is not surely blank either.
-		if ink < 2 {
+		// none (at 98 lines an inch a speck of two lines stands 2.6pt
+		// tall); a larger dot, as a pen leaves, is not surely blank
+		// either.
+		if ink < 3.5 {
 			return read{forms.MarkBlank, 0.95}, nil
 		}
 		return read{forms.MarkBlank, 0.7}, nil

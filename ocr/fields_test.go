@@ -250,3 +250,36 @@ func TestDateWithEndPiece(t *testing.T) {
 		t.Errorf("read %q at %.2f, want 11/22/2026 sure", got.text, got.conf)
 	}
 }
+
+// TestMarkDots reads role boxes holding one dot: a speck a fax leaves,
+// which at 98 lines an inch stands two lines (2.6pt) tall, is surely no
+// mark; a pen's dot is no mark either, but not surely.
+func TestMarkDots(t *testing.T) {
+	e := testEngine(t)
+	tc, err := e.pool.get(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.pool.put(tc)
+	field := &forms.Field{Name: "role.counselor", Kind: forms.KindMark}
+	tests := []struct {
+		name string
+		dot  [4]float64
+		sure bool
+	}{
+		{"a fine fax's speck", [4]float64{30, 9, 1, 1.2}, true},
+		{"a 98-line fax's speck", [4]float64{30, 8, 1.3, 2.7}, true},
+		{"a pen's dot", [4]float64{30, 8, 2.3, 2.3}, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := e.readMark(tc, inkRegion(tt.dot), field, 128)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got.text != forms.MarkBlank || (got.conf >= e.thr.For(forms.KindMark)) != tt.sure {
+				t.Errorf("read %q at %.2f; want blank, sure %v", got.text, got.conf, tt.sure)
+			}
+		})
+	}
+}
