@@ -264,13 +264,13 @@ func evalOne(ctx context.Context, cfg Config, path string) tally {
 	}
 	truth := *tp
 	tl.style = truth.Style
-	asOf, err := time.ParseInLocation("2006-01-02", truth.AsOf, time.UTC)
+	now, err := dayClock(truth.AsOf)
 	if err != nil {
 		tl.failure = fmt.Sprintf("%s: as_of: %v", truth.ID, err)
 		return tl
 	}
 	rules := cfg.Rules
-	rules.Now = func() time.Time { return asOf.Add(20 * time.Hour) } // the evening of the as-of day in Los Angeles
+	rules.Now = now
 	env := validate.Env{Registry: cfg.Registry, Roster: cfg.Roster, Locations: cfg.Locations, Config: rules}
 
 	files, err := cfg.Attachments(cfg.Dir, &truth)
@@ -652,9 +652,19 @@ func Clock(dir string) (func() time.Time, error) {
 	if err := json.Unmarshal(b, &day); err != nil {
 		return nil, fmt.Errorf("eval: %s: %w", name, err)
 	}
-	asOf, err := time.ParseInLocation("2006-01-02", day.AsOf, time.UTC)
+	now, err := dayClock(day.AsOf)
 	if err != nil {
 		return nil, fmt.Errorf("eval: %s: as_of: %w", name, err)
 	}
-	return func() time.Time { return asOf.Add(20 * time.Hour) }, nil
+	return now, nil
+}
+
+// dayClock returns a clock stopped on the evening, in Los Angeles, of the
+// day asOf (YYYY-MM-DD).
+func dayClock(asOf string) (func() time.Time, error) {
+	day, err := time.ParseInLocation("2006-01-02", asOf, time.UTC)
+	if err != nil {
+		return nil, err
+	}
+	return func() time.Time { return day.Add(20 * time.Hour) }, nil
 }
