@@ -31,6 +31,18 @@ func testEngine(t testing.TB) *Engine {
 	return shared
 }
 
+// testClient takes a Tesseract client from e's pool for the rest of the
+// test.
+func testClient(t testing.TB, e *Engine) *tess {
+	t.Helper()
+	tc, err := e.pool.get(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { e.pool.put(tc) })
+	return tc
+}
+
 func TestMain(m *testing.M) {
 	code := m.Run()
 	if shared != nil {

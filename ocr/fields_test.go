@@ -1,7 +1,6 @@
 package ocr
 
 import (
-	"context"
 	"image"
 	"math/rand/v2"
 	"testing"
@@ -219,11 +218,6 @@ func TestPresence(t *testing.T) {
 // Without it, the two agree, and the date is sure.
 func TestDateWithEndPiece(t *testing.T) {
 	e := testEngine(t)
-	tc, err := e.pool.get(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer e.pool.put(tc)
 	field := &forms.Field{Name: "request_date", Kind: forms.KindDate, Box: forms.Box{W: 120, H: 20}}
 	img := image.NewGray(image.Rect(0, 0, 500, 84)) // 120 x 20 points
 	for i := range img.Pix {
@@ -256,11 +250,7 @@ func TestDateWithEndPiece(t *testing.T) {
 // mark; a pen's dot is no mark either, but not surely.
 func TestMarkDots(t *testing.T) {
 	e := testEngine(t)
-	tc, err := e.pool.get(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer e.pool.put(tc)
+	tc := testClient(t, e)
 	field := &forms.Field{Name: "role.counselor", Kind: forms.KindMark}
 	tests := []struct {
 		name string

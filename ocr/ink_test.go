@@ -1,7 +1,6 @@
 package ocr
 
 import (
-	"context"
 	"image"
 	"math/rand/v2"
 	"testing"
@@ -83,11 +82,7 @@ func TestWithoutStrays(t *testing.T) {
 // that one stroke of a letter does not.
 func TestBlankFieldWithSpecks(t *testing.T) {
 	e := testEngine(t)
-	tc, err := e.pool.get(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer e.pool.put(tc)
+	tc := testClient(t, e)
 	field := &forms.Field{Name: "itd_reason", Kind: forms.KindText, Box: forms.Box{W: 60, H: 20}}
 	tests := []struct {
 		name  string
@@ -120,11 +115,7 @@ func TestBlankFieldWithSpecks(t *testing.T) {
 // surely blank box, and a dot of ink as a blank one not surely so.
 func TestMarkBoxWithSpeck(t *testing.T) {
 	e := testEngine(t)
-	tc, err := e.pool.get(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer e.pool.put(tc)
+	tc := testClient(t, e)
 	box := &forms.Field{Name: "role.counselor", Kind: forms.KindMark, Box: forms.Box{W: 15, H: 15}}
 	for _, tt := range []struct {
 		name string

@@ -2,7 +2,6 @@ package ocr
 
 import (
 	"bytes"
-	"context"
 	"fmt"
 	"image"
 	"os"
@@ -164,11 +163,7 @@ func readCraftedMark(t *testing.T, e *Engine, tc *tess, m *handMark, dpi float64
 
 func TestHandMarkLetters(t *testing.T) {
 	e := testEngine(t)
-	tc, err := e.pool.get(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer e.pool.put(tc)
+	tc := testClient(t, e)
 	type pose struct {
 		slant, turn, size, stroke float64
 	}
@@ -213,11 +208,7 @@ func TestHandMarkLetters(t *testing.T) {
 
 func TestHandMarkOthers(t *testing.T) {
 	e := testEngine(t)
-	tc, err := e.pool.get(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer e.pool.put(tc)
+	tc := testClient(t, e)
 	marks := []struct {
 		name  string
 		lines [][][2]float64
