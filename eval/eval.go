@@ -67,7 +67,10 @@ type Report struct {
 	// Misjudged lists the forms decided otherwise than the truth says,
 	// with what sent them to review or rejected them.
 	Misjudged []Misjudged `json:"misjudged,omitempty"`
-	Elapsed   string      `json:"elapsed"`
+	// SettledWrong lists the values the rules settled that the form does
+	// not say (Got is the value as settled).
+	SettledWrong []Mistake `json:"settled_wrong,omitempty"`
+	Elapsed      string    `json:"elapsed"`
 }
 
 // Identification scores the reading of which form each page is.
@@ -98,6 +101,13 @@ type Decisions struct {
 	NoTouchRate float64 `json:"no_touch_rate"`
 	// FalseAccepts counts forms accepted that the rules must not accept.
 	FalseAccepts int `json:"false_accepts"`
+	// Settled counts the values the engine was unsure of that the rules
+	// took as read, or as corrected, because another source agreed (see
+	// validate.Settled); SettledWrong those that are not what the form
+	// says, each listed in Report.SettledWrong. A wrong settled value is
+	// a wrong value no person looked at.
+	Settled      int `json:"settled"`
+	SettledWrong int `json:"settled_wrong"`
 	// RetiredRejected is the share of retired-revision forms rejected as such.
 	RetiredRejected float64 `json:"retired_rejected"`
 	// Outcomes counts "truth->machine" pairs, e.g. "accept->review".
@@ -151,7 +161,8 @@ type tally struct {
 	fields                                           map[string]*Score
 	style                                            string
 	samples                                          []sample
-	mistakes, doubts                                 []Mistake
+	mistakes, doubts, settledWrong                   []Mistake
+	settled                                          int
 	misjudged                                        []Misjudged
 	idWrong                                          []string
 	decisions, decRight, valid, validAccepted        int
@@ -388,6 +399,7 @@ func scoreForm(ctx context.Context, cfg Config, env validate.Env, truth *corpus.
 		machine = string(dec.Outcome)
 	}
 	tl.outcomes[ft.Decision+"->"+machine]++
+	scoreSettled(rev, truth, ft, r, dec, tl)
 	for _, ri := range dec.Review {
 		field := ri.Field
 		if _, col, ok := forms.SplitRowField(field); ok {
@@ -440,6 +452,50 @@ func scoreForm(ctx context.Context, cfg Config, env validate.Env, truth *corpus.
 	if len(ft.Rows) > 0 {
 		scoreRows(ft, dec, r != nil, &tl.rows)
 	}
+}
+
+// scoreSettled compares the values the rules settled with the truth: the
+// values a request carries as settled (e-mails, numbers, codes, removal
+// reasons). A name the roster settled is carried in the roster's spelling
+// and a title is only judged, so a misspelling read in either is no
+// wrong value.
+func scoreSettled(rev *forms.Revision, truth *corpus.Truth, ft *corpus.FormTruth, r *forms.Reading, dec validate.Decision, tl *tally) {
+	perPage := rev.TableRows()
+	for _, st := range dec.Settled {
+		if st.By == validate.ByTitles || st.By == validate.ByRoster && st.Value == "" && isName(st.Field) {
+			continue
+		}
+		tmpl := st.Field
+		if row, col, ok := forms.SplitRowField(st.Field); ok {
+			tmpl = forms.RowField((row-1)%perPage+1, col)
+		}
+		f := rev.Field(tmpl)
+		if f == nil || r == nil {
+			continue
+		}
+		got := r.Values[st.Field]
+		value := got.Text
+		if st.Value != "" {
+			value = st.Value
+		}
+		tl.settled++
+		want := ft.Fields[st.Field]
+		if st.By == validate.ByReasons {
+			value, _ = validate.MatchRemovalReason(value)
+		}
+		if !same(f.Kind, value, want) {
+			tl.settledWrong = append(tl.settledWrong, Mistake{Submission: truth.ID, Field: st.Field, Kind: string(f.Kind),
+				Got: value, Want: want, Confidence: got.Confidence})
+		}
+	}
+}
+
+// isName reports whether a field is a person's first or last name.
+func isName(field string) bool {
+	if _, col, ok := forms.SplitRowField(field); ok {
+		field = col
+	}
+	return field == "first_name" || field == "last_name"
 }
 
 // scoreRows compares a batch form's row decisions with the truth.
@@ -537,6 +593,9 @@ func merge(cfg Config, results []tally, elapsed time.Duration) *Report {
 		rep.Mistakes = append(rep.Mistakes, t.mistakes...)
 		rep.Doubts = append(rep.Doubts, t.doubts...)
 		rep.Misjudged = append(rep.Misjudged, t.misjudged...)
+		rep.SettledWrong = append(rep.SettledWrong, t.settledWrong...)
+		dec.Settled += t.settled
+		dec.SettledWrong += len(t.settledWrong)
 		dec.Count += t.decisions
 		dec.Right += t.decRight
 		dec.FalseAccepts += t.falseAccepts
@@ -588,7 +647,7 @@ func merge(cfg Config, results []tally, elapsed time.Duration) *Report {
 		rep.BatchRows = rows
 	}
 	rep.Calibration, rep.SuggestedThresholds = calibrate(samples, cfg.MaxAutoError)
-	for _, list := range [][]Mistake{rep.Mistakes, rep.Doubts} {
+	for _, list := range [][]Mistake{rep.Mistakes, rep.Doubts, rep.SettledWrong} {
 		sort.Slice(list, func(i, j int) bool {
 			a, b := list[i], list[j]
 			return a.Submission+a.Field < b.Submission+b.Field

@@ -75,6 +75,7 @@ func TestSampleCorpus(t *testing.T) {
 		atMost(style+" errors among auto-accepted values", scores["all"].AutoErrorRate, 0.002)
 	}
 	atMost("false accepts", float64(rep.Decisions.FalseAccepts), 0)
+	atMost("values settled wrong", float64(rep.Decisions.SettledWrong), 0)
 	atLeast("retired revisions rejected", rep.Decisions.RetiredRejected, 1)
 	if rep.BatchRows != nil {
 		atMost("wrong-person removals", float64(rep.BatchRows.WrongPersonRemovals), 0)

@@ -20,10 +20,11 @@ func (s *Store) ImportRoster(ctx context.Context, actor string, r *validate.MemR
 		}
 		rows := make([][]any, len(emps))
 		for i, e := range emps {
-			rows[i] = []any{e.Number, e.LastName, e.FirstName, string(e.Status), e.LocationCode, e.JobTitle}
+			rows[i] = []any{e.Number, e.LastName, e.FirstName, string(e.Status), e.LocationCode, e.JobTitle,
+				validate.FoldName(e.FirstName), validate.FoldName(e.LastName)}
 		}
 		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"employees"},
-			[]string{"employee_number", "last_name", "first_name", "hr_status", "location_code", "job_title"},
+			[]string{"employee_number", "last_name", "first_name", "hr_status", "location_code", "job_title", "first_folded", "last_folded"},
 			pgx.CopyFromRows(rows)); err != nil {
 			return err
 		}
@@ -65,21 +66,54 @@ type Roster struct{ s *Store }
 // Roster returns the database's HR roster.
 func (s *Store) Roster() Roster { return Roster{s} }
 
-// Employee implements validate.Roster.
-func (r Roster) Employee(ctx context.Context, number string) (validate.Employee, bool, error) {
+// employeeColumns are the columns scanEmployee reads, in its order.
+const employeeColumns = `employee_number, last_name, first_name, hr_status, location_code, job_title`
+
+// scanEmployee reads one row of employeeColumns.
+func scanEmployee(row pgx.Row) (validate.Employee, error) {
 	var e validate.Employee
 	var status string
-	err := r.s.pool.QueryRow(ctx, `SELECT employee_number, last_name, first_name, hr_status, location_code, job_title
-		FROM employees WHERE employee_number = $1`, number).
-		Scan(&e.Number, &e.LastName, &e.FirstName, &status, &e.LocationCode, &e.JobTitle)
+	err := row.Scan(&e.Number, &e.LastName, &e.FirstName, &status, &e.LocationCode, &e.JobTitle)
+	e.Status = validate.HRStatus(status)
+	return e, err
+}
+
+// Employee implements validate.Roster.
+func (r Roster) Employee(ctx context.Context, number string) (validate.Employee, bool, error) {
+	e, err := scanEmployee(r.s.pool.QueryRow(ctx, `SELECT `+employeeColumns+` FROM employees WHERE employee_number = $1`, number))
 	if errors.Is(err, pgx.ErrNoRows) {
 		return validate.Employee{}, false, nil
 	}
 	if err != nil {
 		return validate.Employee{}, false, fmt.Errorf("store: look up employee: %w", err)
 	}
-	e.Status = validate.HRStatus(status)
 	return e, true, nil
+}
+
+// Staff implements validate.Roster: the employees at a location, by
+// employee number.
+func (r Roster) Staff(ctx context.Context, locationCode string) ([]validate.Employee, error) {
+	return r.list(ctx, `location_code = $1`, locationCode)
+}
+
+// Named implements validate.Roster: the employees of a name, compared as
+// validate.FoldName folds it, by employee number.
+func (r Roster) Named(ctx context.Context, first, last string) ([]validate.Employee, error) {
+	return r.list(ctx, `first_folded = $1 AND last_folded = $2`, validate.FoldName(first), validate.FoldName(last))
+}
+
+// list returns the employees a condition on the employees table selects,
+// by employee number.
+func (r Roster) list(ctx context.Context, where string, args ...any) ([]validate.Employee, error) {
+	rows, err := r.s.pool.Query(ctx, `SELECT `+employeeColumns+` FROM employees WHERE `+where+` ORDER BY employee_number`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("store: list employees: %w", err)
+	}
+	emps, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (validate.Employee, error) { return scanEmployee(row) })
+	if err != nil {
+		return nil, fmt.Errorf("store: list employees: %w", err)
+	}
+	return emps, nil
 }
 
 // Locations is the location list in the database; it implements

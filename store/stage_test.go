@@ -5,7 +5,9 @@ import (
 	"errors"
 	"os"
 	"reflect"
+	"slices"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/jackc/pgx/v5"
@@ -297,6 +299,26 @@ func TestRosterAndLocations(t *testing.T) {
 	}
 	if _, ok, err := s.Roster().Employee(ctx, "00000000"); ok || err != nil {
 		t.Errorf("unknown employee: found %v, err %v", ok, err)
+	}
+	// The database lists the same staff at each location as the file.
+	for _, e := range mem.Employees()[:5] {
+		want, _ := mem.Staff(ctx, e.LocationCode)
+		got, err := s.Roster().Staff(ctx, e.LocationCode)
+		slices.SortFunc(want, func(a, b validate.Employee) int { return strings.Compare(a.Number, b.Number) })
+		if err != nil || !slices.Equal(got, want) {
+			t.Fatalf("staff at %s: got %+v, %v; want %+v", e.LocationCode, got, err, want)
+		}
+	}
+	for _, e := range mem.Employees()[:5] {
+		want, _ := mem.Named(ctx, e.FirstName, e.LastName)
+		got, err := s.Roster().Named(ctx, " "+strings.ToUpper(e.FirstName), e.LastName+".")
+		slices.SortFunc(want, func(a, b validate.Employee) int { return strings.Compare(a.Number, b.Number) })
+		if err != nil || len(got) == 0 || !slices.Equal(got, want) {
+			t.Fatalf("employees named %s %s: got %+v, %v; want %+v", e.FirstName, e.LastName, got, err, want)
+		}
+	}
+	if staff, err := s.Roster().Staff(ctx, "0000"); len(staff) != 0 || err != nil {
+		t.Errorf("staff at an unknown location: %+v, %v", staff, err)
 	}
 
 	lf, err := os.Open("../testdata/locations.csv")

@@ -1,6 +1,7 @@
 package validate
 
 import (
+	"math"
 	"slices"
 	"strings"
 
@@ -69,15 +70,18 @@ func (j *judge) settle() {
 		e, found := j.settleEmployee("employee_number", "first_name", "last_name")
 		j.settleLocation(e, found && j.fam.ID != mirrorFamily)
 		if found {
-			j.settleEmail("email", e.FirstName, e.LastName)
-		} else if j.sure("first_name") && j.sure("last_name") {
-			j.settleEmail("email", j.reading.Values["first_name"].Text, j.reading.Values["last_name"].Text)
-		}
-		for _, pair := range [][2]string{{"admin_email", "admin_name"}, {"notify_email", "notify_name"}} {
-			if words := strings.Fields(j.reading.Values[pair[1]].Text); len(words) >= 2 {
-				j.settleEmail(pair[0], words[0], words[len(words)-1])
+			j.settleEmail("email", [][2]string{{e.FirstName, e.LastName}}, true)
+		} else {
+			name := [2]string{j.text("first_name"), j.text("last_name")}
+			named := j.sure("first_name") && j.sure("last_name")
+			if !named {
+				_, named = j.onRoster([][2]string{name})
 			}
+			j.settleEmail("email", [][2]string{name}, named)
 		}
+		signer := j.settleSigner("admin_name")
+		j.settleEmail("admin_email", nameSplits(j.text("admin_name")), signer)
+		j.settleEmail("notify_email", nameSplits(j.text("notify_name")), j.settleNamed("notify_name"))
 	case "batch":
 		j.settleLocation(Employee{}, false)
 		for _, n := range j.rowNumbers() {
@@ -195,25 +199,140 @@ func (j *judge) settleLocation(e Employee, byEmployee bool) {
 	}
 }
 
-// settleEmail settles an e-mail name made from the person's name. One
-// read a character or a dot away from such a name, where fax and type make
-// the two look alike (l, i, j, 1 and t are one upright stroke, c, e and o
-// one round one; a dot is the first thing a fax loses, or smears into a
-// dash, and a lone l or i the next, or is read from a speck), is settled
-// as that name.
-func (j *judge) settleEmail(field, first, last string) {
-	j.settleIf(field, ByName, func(s string) bool { return EmailFromName(s, first, last) })
+// settleEmail settles an e-mail name made from the person's name, given
+// as its possible first/last splits (see nameSplits). One read within a
+// fax's noise of exactly one such name (see readNoise) is taken as that
+// name when the name itself is sure: the roster's, or written and read
+// surely or settled (named says which). A name read unsurely is evidence
+// only for an e-mail that matches it exactly: the two may be misread
+// alike (Guzman read Guznian beside kguzman would turn a right e-mail
+// into a wrong one).
+func (j *judge) settleEmail(field string, names [][2]string, named bool) {
+	var made []string
+	for _, n := range names {
+		made = append(made, emailsFromName(n[0], n[1])...)
+	}
+	if !named {
+		return
+	}
+	j.settleIf(field, ByName, func(s string) bool {
+		local := strings.TrimSuffix(strings.ToLower(strings.TrimSpace(s)), "@"+districtDomain)
+		return slices.Contains(made, local)
+	})
 	v, read := j.reading.Values[field]
 	if !read || j.sure(field) {
 		return
 	}
 	local := strings.ToLower(strings.TrimSpace(v.Text))
-	for _, made := range emailsFromName(first, last) {
-		if lookAlike(local, made) {
-			j.settled[field], j.corrected[field] = ByName, made
-			return
+	if strings.Contains(local, "@") {
+		return // an address outside the district is judged as written
+	}
+	if near, ok := nearest(local, made); ok {
+		j.settled[field], j.corrected[field] = ByName, near
+	}
+}
+
+// nameSplits lists the ways a written full name splits into a first and a
+// last name: at its first space (Angela | Van Dyke) and at its last
+// (Mary Ann | Lee). A name of one word has none.
+func nameSplits(full string) [][2]string {
+	words := strings.Fields(full)
+	if len(words) < 2 {
+		return nil
+	}
+	splits := [][2]string{{words[0], strings.Join(words[1:], " ")}}
+	if len(words) > 2 {
+		splits = append(splits, [2]string{strings.Join(words[:len(words)-1], " "), words[len(words)-1]})
+	}
+	return splits
+}
+
+// settleNamed settles a person's full name read unsurely that is, exactly,
+// the name of an employee on the roster (the administrator who signs and
+// the person to notify work for the district). A name misread into
+// another employee's is beyond chance; one misread into no one's is not
+// settled. It returns whether the name may be taken as sure.
+func (j *judge) settleNamed(field string) bool {
+	if j.sure(field) {
+		return true
+	}
+	e, found := j.onRoster(nameSplits(j.reading.Values[field].Text))
+	if found {
+		j.takeName(field, e)
+	}
+	return found
+}
+
+// takeName settles a person's full name as the roster's employee e,
+// recording the roster's spelling where it differs from the read.
+func (j *judge) takeName(field string, e Employee) {
+	j.settled[field] = ByRoster
+	if name := e.FirstName + " " + e.LastName; name != strings.Join(strings.Fields(j.reading.Values[field].Text), " ") {
+		j.corrected[field] = name
+	}
+}
+
+// onRoster returns an employee whose name one of the first/last name
+// splits is exactly, up to case, accents and marks. The e-mail written
+// beside an unsure name is evidence for it only then: a hand that writes
+// J so that it is read T does so in both (TENNIFER and tenniferc).
+func (j *judge) onRoster(splits [][2]string) (Employee, bool) {
+	for _, n := range splits {
+		if FoldName(n[0]) == "" || FoldName(n[1]) == "" {
+			continue
+		}
+		named, err := j.env.Roster.Named(j.ctx, n[0], n[1])
+		if err != nil {
+			j.lookupFailed("employee", err)
+			return Employee{}, false
+		}
+		if len(named) > 0 {
+			return named[0], true
 		}
 	}
+	return Employee{}, false
+}
+
+// settleSigner settles the administrator's name written on an access form
+// from the roster's staff at the form's (sure or settled) location: when
+// exactly one of them has a first and a last name that match the written
+// ones within OCR noise, the name is that employee's (the principal who
+// signs for a school works there). Failing that, a name that is exactly
+// an employee's is settled (settleNamed). It returns whether the name may
+// be taken as sure.
+func (j *judge) settleSigner(field string) bool {
+	if j.sure(field) {
+		return true
+	}
+	v, read := j.reading.Values[field]
+	splits := nameSplits(v.Text)
+	if !read || len(splits) == 0 {
+		return false
+	}
+	if !j.sure("location_code") {
+		return j.settleNamed(field)
+	}
+	staff, err := j.env.Roster.Staff(j.ctx, strings.Join(strings.Fields(j.text("location_code")), ""))
+	if err != nil {
+		j.lookupFailed("staff", err)
+		return false
+	}
+	var match *Employee
+	for i, e := range staff {
+		for _, n := range splits {
+			if NamesMatch(n[0], e.FirstName) && NamesMatch(n[1], e.LastName) {
+				if match != nil && match.Number != e.Number {
+					return false // two of the staff: not for the rules to choose
+				}
+				match = &staff[i]
+			}
+		}
+	}
+	if match == nil {
+		return j.settleNamed(field)
+	}
+	j.takeName(field, *match)
+	return true
 }
 
 // text is a field's value for the rules: as read, or as corrected.
@@ -226,65 +345,135 @@ func (j *judge) text(name string) string {
 
 // lookAlikes are the sets of characters a fax of typed text makes look
 // alike: upright strokes, round letters, letters that differ by a
-// descender's hook or a bowl's gap (g q, v y, j y, h b), tall letters
+// descender's hook or a bowl's gap (g q j y, v y, h b), tall letters
 // crossed by a bar (f t), and the small marks between names.
-var lookAlikes = []string{"lij1t", "ceo", "gq", "vy", "jy", "hb", "ft", ".,-_"}
+var lookAlikes = []string{"lij1t", "ceo", "gqjy", "vy", "hb", "ft", ".,-_"}
 
-// lookAlike reports whether read differs from want only by one character
-// read as another of its look-alikes, by one dot or thin stroke of want
-// lost, or by one thin stroke or one letter doubled more.
-func lookAlike(read, want string) bool {
-	if len(read) == len(want) {
-		diff := -1
-		for i := range len(read) {
-			if read[i] != want[i] {
-				if diff >= 0 {
-					return false
+// joins are pairs of narrow letters a fax runs together into one letter,
+// or one letter it breaks into two (rn and m, ri and n, cl and d).
+var joins = map[string]byte{
+	"rn": 'm', "ni": 'm', "in": 'm', "nn": 'm', "ri": 'n', "ii": 'n', "ir": 'n',
+	"cl": 'd', "vv": 'w', "li": 'h', "lc": 'k',
+}
+
+// thinStrokes are the letters that are one thin upright stroke, which a
+// fax breaks up and the reader then drops as it drops a dot (an l beside
+// the b of "lbaker"), or reads from a speck.
+const thinStrokes = "li1"
+
+// readNoise is how far read is from want in the misreadings a fax makes
+// of typed text: half a step for a look-alike letter, two letters run
+// into one or one broken into two (joins), a dot or thin stroke lost, a
+// thin stroke or a letter read twice more; a whole step for any other
+// letter changed, lost or gained. A digit changed, lost or gained other
+// than as a look-alike is never noise (mgarcia2 is another address).
+func readNoise(read, want string) float64 {
+	const never = 100
+	letter := func(c byte) float64 {
+		if c >= '0' && c <= '9' {
+			return never
+		}
+		return 1
+	}
+	// d[i][k]: the cost of reading want[:k] as read[:i].
+	d := make([][]float64, len(read)+1)
+	for i := range d {
+		d[i] = make([]float64, len(want)+1)
+	}
+	for i := 0; i <= len(read); i++ {
+		for k := 0; k <= len(want); k++ {
+			if i == 0 && k == 0 {
+				continue
+			}
+			best := float64(never)
+			if i > 0 && k > 0 {
+				cost := 0.0
+				if read[i-1] != want[k-1] {
+					cost = max(letter(read[i-1]), letter(want[k-1]))
+					if sameLook(read[i-1], want[k-1]) {
+						cost = 0.5
+					}
 				}
-				diff = i
+				best = min(best, d[i-1][k-1]+cost)
 			}
-		}
-		if diff < 0 {
-			return false
-		}
-		for _, set := range lookAlikes {
-			if strings.IndexByte(set, read[diff]) >= 0 && strings.IndexByte(set, want[diff]) >= 0 {
-				return true
+			if i > 0 { // read a character more
+				cost := letter(read[i-1])
+				if strings.IndexByte(thinStrokes+"j", read[i-1]) >= 0 || i > 1 && read[i-1] == read[i-2] {
+					cost = 0.5
+				}
+				best = min(best, d[i-1][k]+cost)
 			}
+			if k > 0 { // lost a character
+				cost := letter(want[k-1])
+				if want[k-1] == '.' || strings.IndexByte(thinStrokes, want[k-1]) >= 0 {
+					cost = 0.5
+				}
+				best = min(best, d[i][k-1]+cost)
+			}
+			if i > 0 && k > 1 && joins[want[k-2:k]] == read[i-1] {
+				best = min(best, d[i-1][k-2]+0.5)
+			}
+			if i > 1 && k > 0 && joins[read[i-2:i]] == want[k-1] {
+				best = min(best, d[i-2][k-1]+0.5)
+			}
+			d[i][k] = best
 		}
-		return false
 	}
-	if len(read)+1 == len(want) {
-		for i := range len(want) {
-			lost := want[i] == '.' || strings.IndexByte(thinStrokes, want[i]) >= 0
-			if lost && want[:i]+want[i+1:] == read {
-				return true
-			}
-		}
-	}
-	if len(read) == len(want)+1 {
-		// A speck or a stroke's edge read as one more thin letter, or a
-		// letter read twice over (Tesseract's stutter on a name's first).
-		for i := range len(read) {
-			doubled := i > 0 && read[i] == read[i-1]
-			if (doubled || strings.IndexByte(thinStrokes+"j", read[i]) >= 0) && read[:i]+read[i+1:] == want {
-				return true
-			}
+	return d[len(read)][len(want)]
+}
+
+// sameLook reports whether a and b are look-alikes.
+func sameLook(a, b byte) bool {
+	for _, set := range lookAlikes {
+		if strings.IndexByte(set, a) >= 0 && strings.IndexByte(set, b) >= 0 {
+			return true
 		}
 	}
 	return false
 }
 
-// thinStrokes are the letters that are one thin upright stroke, which a
-// fax breaks up and the reader then drops as it drops a dot (an l beside
-// the b of "lbaker").
-const thinStrokes = "li1"
+// noiseAllowed is how much readNoise a name of n characters may carry and
+// still be taken as read: a short name only one look-alike or lost
+// stroke, for rwu and ywu are both names; a longer one a whole letter, a
+// long one a letter and a look-alike.
+func noiseAllowed(n int) float64 {
+	switch {
+	case n < 5:
+		return 0.5
+	case n < 10:
+		return 1
+	}
+	return 1.5
+}
+
+// nearest returns the one name of made that read is a misreading of: the
+// one with the least readNoise, within noiseAllowed, when no other is as
+// near. An exact match is not a misreading.
+func nearest(read string, made []string) (string, bool) {
+	best, bestCost, tied := "", math.Inf(1), false
+	for _, m := range made {
+		cost := readNoise(read, m)
+		switch {
+		case m == best:
+		case cost < bestCost:
+			best, bestCost, tied = m, cost, false
+		case cost == bestCost:
+			tied = true
+		}
+	}
+	if best == "" || tied || bestCost == 0 || bestCost > noiseAllowed(len(best)) {
+		return "", false
+	}
+	return best, true
+}
 
 // EmailFromName reports whether local, the part of an e-mail address
 // before the @, is exactly one made from a first and last name in a way
-// the district's addresses are: first.last, first_last, firstlast, flast,
-// f.last or firstl, ignoring case, accents and anything in the names that
-// is not a letter.
+// the district's addresses are: first.last, first_last, flast, f.last or
+// firstl, ignoring case, accents and anything in the names that is not a
+// letter. Two whole names run together (mariagarcia) are not among them:
+// that is also first.last with its dot lost, which a fax does often, and
+// the rules must not take one address for the other.
 func EmailFromName(local, first, last string) bool {
 	local = strings.ToLower(strings.TrimSpace(local))
 	if at := strings.LastIndex(local, "@"); at >= 0 {
@@ -299,10 +488,10 @@ func EmailFromName(local, first, last string) bool {
 // emailsFromName lists the e-mail names made from a first and last name
 // (see EmailFromName).
 func emailsFromName(first, last string) []string {
-	f, l := foldName(first), foldName(last)
+	f, l := FoldName(first), FoldName(last)
 	if f == "" || l == "" {
 		return nil
 	}
 	fi, li := string([]rune(f)[:1]), string([]rune(l)[:1])
-	return []string{f + "." + l, f + "_" + l, f + l, fi + l, fi + "." + l, f + li}
+	return []string{f + "." + l, f + "_" + l, fi + l, fi + "." + l, f + li}
 }

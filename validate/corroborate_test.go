@@ -1,6 +1,9 @@
 package validate
 
-import "testing"
+import (
+	"reflect"
+	"testing"
+)
 
 func TestEmailFromName(t *testing.T) {
 	tests := []struct {
@@ -12,7 +15,7 @@ func TestEmailFromName(t *testing.T) {
 		{"mgarcia", "Maria", "Garcia", true},
 		{"m.garcia", "Maria", "Garcia", true},
 		{"mariag", "Maria", "Garcia", true},
-		{"mariagarcia", "Maria", "Garcia", true},
+		{"mariagarcia", "Maria", "Garcia", false}, // maria.garcia with its dot lost
 		{"maria_garcia", "Maria", "Garcia", true},
 		{"maria.garcia@lausd.net", "Maria", "Garcia", true},
 		{"sobrien", "Sean", "O'Brien", true},
@@ -33,47 +36,96 @@ func TestEmailFromName(t *testing.T) {
 	}
 }
 
-func TestLookAlike(t *testing.T) {
+// TestNearest covers readNoise, noiseAllowed and nearest together: which
+// misreadings of an e-mail name are taken as the one made from the name.
+func TestNearest(t *testing.T) {
 	tests := []struct {
 		read, want string
-		same       bool
+		taken      bool
 	}{
-		{"jaguilar", "laguilar", true},
+		{"jaguilar", "laguilar", true}, // look-alikes
 		{"isantos", "lsantos", true},
 		{"1santos", "lsantos", true},
-		{"bridgetbrooks", "bridget.brooks", true},
 		{"thoang", "lhoang", true},
 		{"heontreras", "hcontreras", true},
-		{"ywu", "rwu", false},
-		{"fatima-okafor", "fatima.okafor", true},
-		{"fatima,okafor", "fatima.okafor", true},
-		{"fatimaiokafor", "fatima.okafor", false},
 		{"letlam", "leilam", true},
-		{"laguilar", "laguilar", false}, // not a correction: the same
-		{"kaguilar", "laguilar", false},
-		{"jaguilor", "laguilar", false},
-		{"jiguilar", "laguilar", false},
-		{"bridgetbrook", "bridget.brooks", false},
-		{"bridget.brooks", "bridgetbrooks", false},
-		{"baker", "lbaker", true}, // a thin stroke lost
+		{"myung", "mjung", true},
+		{"anh.meyia", "anh.mejia", true},
+		{"deniset", "denisef", true},
+		{"dmitrig", "dmitrij", true},
+		{"fatima-okafor", "fatima.okafor", true}, // marks between names
+		{"fatima,okafor", "fatima.okafor", true},
+		{"bridgetbrooks", "bridget.brooks", true}, // a dot lost
+		{"baker", "lbaker", true},                 // a thin stroke lost
 		{"kevin", "kevinl", true},
 		{"mchen", "mchen1", true},
-		{"aker", "lbaker", false},               // two lost
-		{"kbaker", "baker", false},              // one gained, not a thin stroke
-		{"kevin", "kevins", false},              // not a thin stroke
-		{"lbker", "lbaker", false},              // a round letter lost
-		{"ssusanm", "susanm", true},             // a letter doubled
-		{"mmaria.torres", "maria.torres", true}, // a letter doubled
+		{"ssusanm", "susanm", true}, // a letter read twice
+		{"mmaria.torres", "maria.torres", true},
 		{"susanmm", "susanm", true},
-		{"sausanm", "susanm", false}, // one more, neither thin nor doubled
-		{"myung", "mjung", true},     // j y
-		{"anh.meyia", "anh.mejia", true},
-		{"deniset", "denisef", true}, // f t
-		{"denisek", "denisef", false},
+		{"gabnelaw", "gabrielaw", true}, // ri run into n
+		{"kguznian", "kguzman", true},   // m broken into ni
+		{"bnian.hosseim", "brian.hosseini", true},
+		{"neardo.brown", "ricardo.brown", true},
+		{"marisoals", "marisols", true},             // one letter more in a name of 5 to 9
+		{"miguelp", "miguelr", true},                // one letter changed
+		{"dariush.mensgah", "dariush.mensah", true}, // a letter more in a long name
+		{"tezao", "rezao", true},
+		{"ywu", "rwu", false}, // short names: only a look-alike
+		{"kwu", "wu", false},
+		{"mgarcia2", "mgarcia", false}, // a digit is another address
+		{"mgarcia7", "mgarcia1", false},
+		{"laguilar", "laguilar", false}, // not a misreading: the same
+		{"jaguilor", "laguilar", false}, // a look-alike and a letter
+		{"jiguilar", "laguilar", false},
+		{"aker", "lbaker", false},
+		{"bridgetbrook", "bridget.brooks", true}, // a dot and a letter, in a long name
+		{"bridgetbrok", "bridget.brooks", false},
+		{"nokang", "mkang", false},
+		{"sgarcia", "mgarcia", true},
+		{"sgarcla", "mgarcia", false},
 	}
 	for _, tt := range tests {
-		if got := lookAlike(tt.read, tt.want); got != tt.same {
-			t.Errorf("lookAlike(%q, %q) = %v, want %v", tt.read, tt.want, got, tt.same)
+		got, ok := nearest(tt.read, []string{tt.want})
+		if ok != tt.taken || ok && got != tt.want {
+			t.Errorf("nearest(%q, [%q]) = %q, %v (noise %.1f), want taken %v", tt.read, tt.want, got, ok, readNoise(tt.read, tt.want), tt.taken)
+		}
+	}
+}
+
+func TestNearestChoosesOne(t *testing.T) {
+	made := emailsFromName("Maria", "Garcia") // maria.garcia, maria_garcia, mgarcia, m.garcia, mariag
+	tests := []struct {
+		read, want string
+	}{
+		{"mgarcla", "mgarcia"},
+		{"m,garcia", "m.garcia"},
+		{"marla.garcia", "maria.garcia"},
+		{"mariagarcia", "maria.garcia"},
+		{"maria-garcia", ""}, // as near maria.garcia as maria_garcia
+		{"mgarcia", ""},      // exact: nothing to correct
+		{"jsmith", ""},
+	}
+	for _, tt := range tests {
+		got, ok := nearest(tt.read, made)
+		if got != tt.want || ok != (tt.want != "") {
+			t.Errorf("nearest(%q) = %q, %v; want %q", tt.read, got, ok, tt.want)
+		}
+	}
+}
+
+func TestNameSplits(t *testing.T) {
+	tests := []struct {
+		full string
+		want [][2]string
+	}{
+		{"Kevin Guzman", [][2]string{{"Kevin", "Guzman"}}},
+		{"  Angela  Van Dyke ", [][2]string{{"Angela", "Van Dyke"}, {"Angela Van", "Dyke"}}},
+		{"Cher", nil},
+		{"", nil},
+	}
+	for _, tt := range tests {
+		if got := nameSplits(tt.full); !reflect.DeepEqual(got, tt.want) {
+			t.Errorf("nameSplits(%q) = %q, want %q", tt.full, got, tt.want)
 		}
 	}
 }

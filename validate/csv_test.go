@@ -43,8 +43,8 @@ func TestReadRoster(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if r.Len() != 7 {
-		t.Errorf("Len = %d, want 7", r.Len())
+	if r.Len() != 11 {
+		t.Errorf("Len = %d, want 11", r.Len())
 	}
 	e, ok, err := r.Employee(context.Background(), "10000006")
 	if err != nil || !ok {
@@ -62,7 +62,27 @@ func TestReadRoster(t *testing.T) {
 	if _, _, err := r.Employee(ctx, "10000006"); !errors.Is(err, context.Canceled) {
 		t.Errorf("cancelled lookup err = %v", err)
 	}
-	if got := r.Employees(); len(got) != 7 || got[0].Number != "10000001" || got[6].Number != "10000007" {
+	staff, err := r.Staff(context.Background(), "9501")
+	if err != nil || len(staff) != 3 || staff[0].Number != "10000004" || staff[2].Number != "10000011" {
+		t.Errorf("Staff(9501) = %v, %v; want 10000004, 10000010 and 10000011", staff, err)
+	}
+	if staff, err := r.Staff(context.Background(), "0000"); err != nil || len(staff) != 0 {
+		t.Errorf("Staff(0000) = %v, %v; want none", staff, err)
+	}
+	named, err := r.Named(context.Background(), "ANGELA", "vandyke")
+	if err != nil || len(named) != 1 || named[0].Number != "10000009" {
+		t.Errorf("Named(ANGELA vandyke) = %v, %v; want 10000009", named, err)
+	}
+	if named, err := r.Named(context.Background(), "Angela", "Dyke"); err != nil || len(named) != 0 {
+		t.Errorf("Named(Angela Dyke) = %v, %v; want none", named, err)
+	}
+	if _, err := r.Named(ctx, "Angela", "Van Dyke"); !errors.Is(err, context.Canceled) {
+		t.Errorf("cancelled name lookup err = %v", err)
+	}
+	if _, err := r.Staff(ctx, "9501"); !errors.Is(err, context.Canceled) {
+		t.Errorf("cancelled staff list err = %v", err)
+	}
+	if got := r.Employees(); len(got) != 11 || got[0].Number != "10000001" || got[10].Number != "10000011" {
 		t.Errorf("Employees not in file order: %v", got)
 	}
 }

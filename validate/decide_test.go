@@ -637,11 +637,126 @@ var accessCases = []decideCase{
 		check:   func(t *testing.T, d Decision) { wantSettled(t, d, "admin_email by name") },
 	},
 	{
-		name: "an unsure e-mail one letter off the name is reviewed",
+		name: "an unsure e-mail two letters off the name is reviewed",
+		form: func(reg *forms.Registry) form {
+			return mirror(reg).set("email", "maria.gorcza").unsure("email")
+		},
+		outcome: Review, review: []string{"email low_confidence"},
+	},
+	{
+		name: "an unsure e-mail one letter off the roster's name, in a long name, is taken as made from it",
 		form: func(reg *forms.Registry) form {
 			return mirror(reg).set("email", "maria.garcza").unsure("email")
 		},
-		outcome: Review, review: []string{"email low_confidence"},
+		outcome: Accept,
+		check:   settledAs(Settled{Field: "email", By: ByName, Read: "maria.garcza", Value: "maria.garcia"}),
+	},
+	{
+		name: "an unsure administrator's name that is one of the staff at the location, misread, is the roster's",
+		form: func(reg *forms.Registry) form {
+			return mirror(reg).set("admin_name", "Kevin Guznian").unsure("admin_name").inked("admin_name", 0.99).
+				set("admin_email", "kguzman").unsure("admin_email")
+		},
+		outcome: Accept,
+		check: settledAs(
+			Settled{Field: "admin_email", By: ByName},
+			Settled{Field: "admin_name", By: ByRoster, Read: "Kevin Guznian", Value: "Kevin Guzman"}),
+	},
+	{
+		name: "an unsure administrator's e-mail misread beside a name the roster settles is taken as made from the name",
+		form: func(reg *forms.Registry) form {
+			return mirror(reg).set("admin_name", "Kevin Guzman").unsure("admin_name").inked("admin_name", 0.99).
+				set("admin_email", "kguznian").unsure("admin_email")
+		},
+		outcome: Accept,
+		check: func(t *testing.T, d Decision) {
+			settledAs(
+				Settled{Field: "admin_email", By: ByName, Read: "kguznian", Value: "kguzman"},
+				Settled{Field: "admin_name", By: ByRoster})(t, d)
+			if len(d.Requests) != 1 || d.Requests[0].AdminEmail != "kguzman@lausd.net" {
+				t.Errorf("requests = %+v, want the administrator's e-mail kguzman@lausd.net", d.Requests)
+			}
+		},
+	},
+	{
+		name: "an unsure administrator's name that is no employee's leaves a misread e-mail for review",
+		form: func(reg *forms.Registry) form {
+			// No one at 1867 is near Declan O'Brian, and no one on the
+			// roster has that name: the name may be misread as the e-mail
+			// may, so neither corrects the other.
+			return mirror(reg).set("admin_name", "Declan O'Brian").unsure("admin_name").inked("admin_name", 0.99).
+				set("admin_email", "declan.obrian").unsure("admin_email")
+		},
+		outcome: Review, review: []string{"admin_email low_confidence"},
+	},
+	{
+		name: "an unsure administrator's name that is exactly an employee's elsewhere is the roster's",
+		form: func(reg *forms.Registry) form {
+			// Declan O'Brien works at 2411, not at the form's 1867.
+			return mirror(reg).unsure("admin_name").inked("admin_name", 0.99).set("admin_email", "declan.obrlen").unsure("admin_email")
+		},
+		outcome: Accept,
+		check: settledAs(
+			Settled{Field: "admin_email", By: ByName, Read: "declan.obrlen", Value: "declan.obrien"},
+			Settled{Field: "admin_name", By: ByRoster}),
+	},
+	{
+		name: "an unsure person to notify whose name is an employee's settles the e-mail made from it",
+		form: func(reg *forms.Registry) form {
+			return mirror(reg).set("notify_name", "Ji Kim").unsure("notify_name").inked("notify_name", 0.99).
+				set("notify_title", "Analyst").set("notify_email", "jkim").unsure("notify_email")
+		},
+		outcome: Accept,
+		check: func(t *testing.T, d Decision) {
+			wantSettled(t, d, "notify_email by name", "notify_name by hr_roster")
+		},
+	},
+	{
+		name: "an unsure person to notify whose name is no employee's leaves the e-mail made from it for review",
+		form: func(reg *forms.Registry) form {
+			// A hand that writes J so that it is read T does so in both.
+			return mirror(reg).set("notify_name", "Ti Kim").unsure("notify_name").inked("notify_name", 0.99).
+				set("notify_title", "Analyst").set("notify_email", "tkim").unsure("notify_email")
+		},
+		outcome: Review, review: []string{"notify_email low_confidence"},
+	},
+	{
+		name: "an unsure administrator's name two of the staff at the location could be is not the roster's to choose",
+		form: func(reg *forms.Registry) form {
+			// Kevin Guzmann and Kelvin Guzmen both work at 9501.
+			return mirror(reg).set("location_code", "9501").set("school_name", "Information Technology Division").
+				set("admin_name", "Kevin Guzmen").unsure("admin_name").inked("admin_name", 0.99).
+				set("admin_email", "kguzmenn").unsure("admin_email")
+		},
+		outcome: Review, review: []string{"admin_email low_confidence"},
+	},
+	{
+		name: "a surely read administrator's name takes an e-mail misread beside it",
+		form: func(reg *forms.Registry) form {
+			return mirror(reg).set("admin_email", "declan.obrlen").unsure("admin_email")
+		},
+		outcome: Accept,
+		check: func(t *testing.T, d Decision) {
+			wantSettled(t, d, "admin_email by name")
+		},
+	},
+	{
+		name: "an unsure name of two words' last name settles the e-mail made from it",
+		form: func(reg *forms.Registry) form {
+			return mirror(reg).set("admin_name", "Angela Van Dyke").unsure("admin_name").inked("admin_name", 0.99).
+				set("admin_email", "angela.vandyke").unsure("admin_email")
+		},
+		outcome: Accept,
+		check: func(t *testing.T, d Decision) {
+			wantSettled(t, d, "admin_email by name", "admin_name by hr_roster")
+		},
+	},
+	{
+		name: "an unsure e-mail with a digit more than the name is another address",
+		form: func(reg *forms.Registry) form {
+			return mirror(reg).set("admin_email", "declan.obrien2").unsure("admin_email")
+		},
+		outcome: Review, review: []string{"admin_email low_confidence"},
 	},
 	{
 		name: "an unsure e-mail one look-alike letter off the name is taken as made from the name",
@@ -1238,6 +1353,16 @@ func wantRows(t *testing.T, d Decision, want ...string) {
 }
 
 // wantSettled checks the fields other sources settled, as "field by source".
+// settledAs checks that the decision settled exactly the values given.
+func settledAs(want ...Settled) func(*testing.T, Decision) {
+	return func(t *testing.T, d Decision) {
+		t.Helper()
+		if !slices.Equal(d.Settled, want) {
+			t.Errorf("settled = %+v, want %+v", d.Settled, want)
+		}
+	}
+}
+
 func wantSettled(t *testing.T, d Decision, want ...string) {
 	t.Helper()
 	var got []string
@@ -1419,6 +1544,14 @@ type failingRoster struct{ err error }
 
 func (r failingRoster) Employee(context.Context, string) (Employee, bool, error) {
 	return Employee{}, false, r.err
+}
+
+func (r failingRoster) Staff(context.Context, string) ([]Employee, error) {
+	return nil, r.err
+}
+
+func (r failingRoster) Named(context.Context, string, string) ([]Employee, error) {
+	return nil, r.err
 }
 
 type failingLocations struct{ err error }

@@ -33,6 +33,10 @@ const testRosterCSV = `employee_number,last_name,first_name,hr_status,location_c
 10000005,Hakobyan,Ani,processed,1867,Teacher
 10000006,O'Brien,Declan,processed,2411,Principal
 10000007,De La Cruz,Rosa,processed,9101,Coordinator
+10000008,Guzman,Kevin,processed,1867,Assistant Principal
+10000009,Van Dyke,Angela,processed,1867,Office Manager
+10000010,Guzmann,Kevin,processed,9501,Analyst
+10000011,Guzmen,Kelvin,processed,9501,Analyst
 `
 
 const testLocationsCSV = `location_code,name,owner

@@ -10,7 +10,7 @@ import (
 // accents are ignored, and a few letters may differ (none for names of one
 // or two letters, one for up to five letters, two for longer names).
 func NamesMatch(a, b string) bool {
-	na, nb := foldName(a), foldName(b)
+	na, nb := FoldName(a), FoldName(b)
 	if na == "" || nb == "" {
 		return na == nb
 	}
@@ -38,8 +38,8 @@ var accents = map[rune]rune{
 	'ñ': 'n', 'ç': 'c', 'ý': 'y', 'ÿ': 'y',
 }
 
-// foldName lower-cases s, folds accents and keeps only letters.
-func foldName(s string) string {
+// FoldName lower-cases s, folds accents and keeps only letters.
+func FoldName(s string) string {
 	var b strings.Builder
 	for _, r := range strings.ToLower(s) {
 		if f, ok := accents[r]; ok {
@@ -59,7 +59,7 @@ func foldWords(s string) string {
 	for _, w := range strings.FieldsFunc(strings.ToLower(s), func(r rune) bool {
 		return !unicode.IsLetter(r) && accents[r] == 0
 	}) {
-		words = append(words, foldName(w))
+		words = append(words, FoldName(w))
 	}
 	return strings.Join(words, " ")
 }
@@ -125,7 +125,7 @@ func TitleAllowed(title string, allowed []string) bool {
 		return false
 	}
 	for _, a := range allowed {
-		fa := foldName(a)
+		fa := FoldName(a)
 		if editDistance(t, fa) <= nameTolerance(len(fa)) || editDistance(asWritten, fa) <= nameTolerance(len(fa)) {
 			return true
 		}
@@ -159,7 +159,7 @@ var reasonSpellings = map[string]string{
 // ignoring case and spacing and tolerating OCR noise, and false when s is
 // none of them.
 func MatchRemovalReason(s string) (string, bool) {
-	f := foldName(s)
+	f := FoldName(s)
 	if f == "" {
 		return "", false
 	}
@@ -167,7 +167,7 @@ func MatchRemovalReason(s string) (string, bool) {
 		return r, true
 	}
 	for _, r := range RemovalReasons {
-		fr := foldName(r)
+		fr := FoldName(r)
 		if editDistance(f, fr) <= nameTolerance(len(fr)) {
 			return r, true
 		}

@@ -28,10 +28,14 @@ type Employee struct {
 	JobTitle     string   `json:"job_title"`
 }
 
-// Roster looks employees up by their 8-digit number. found is false when
-// the roster has no such employee; err is for failures to look.
+// Roster looks employees up by their 8-digit number (found is false when
+// the roster has no such employee), lists the staff the roster places at
+// a location, and the employees of a name (the same up to case, accents
+// and anything not a letter: see FoldName). err is for failures to look.
 type Roster interface {
 	Employee(ctx context.Context, number string) (e Employee, found bool, err error)
+	Staff(ctx context.Context, locationCode string) ([]Employee, error)
+	Named(ctx context.Context, first, last string) ([]Employee, error)
 }
 
 // MemRoster is a Roster held in memory, read from the HR export.
@@ -108,6 +112,34 @@ func (m *MemRoster) Employee(ctx context.Context, number string) (Employee, bool
 	}
 	e, ok := m.byNumber[number]
 	return e, ok, nil
+}
+
+// Staff implements Roster: the employees at a location, in file order.
+func (m *MemRoster) Staff(ctx context.Context, locationCode string) ([]Employee, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	var staff []Employee
+	for _, n := range m.order {
+		if e := m.byNumber[n]; e.LocationCode == locationCode {
+			staff = append(staff, e)
+		}
+	}
+	return staff, nil
+}
+
+// Named implements Roster: the employees of a name, in file order.
+func (m *MemRoster) Named(ctx context.Context, first, last string) ([]Employee, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	var named []Employee
+	for _, n := range m.order {
+		if e := m.byNumber[n]; FoldName(e.FirstName) == FoldName(first) && FoldName(e.LastName) == FoldName(last) {
+			named = append(named, e)
+		}
+	}
+	return named, nil
 }
 
 // Employees returns every employee in file order.

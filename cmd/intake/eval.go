@@ -135,6 +135,7 @@ func printReport(w io.Writer, rep *eval.Report, mistakes int) {
 		fmt.Fprintf(w, "\ndecisions: %.2f%% right of %d; valid forms accepted with no person %.2f%%; "+
 			"submissions with no person %.2f%%; false accepts %d; retired revisions rejected %.2f%%\n",
 			100*d.Accuracy, d.Count, 100*d.STPRate, 100*d.NoTouchRate, d.FalseAccepts, 100*d.RetiredRejected)
+		fmt.Fprintf(w, "values the rules settled: %d, %d of them not what the form says\n", d.Settled, d.SettledWrong)
 		fmt.Fprintf(w, "outcomes (truth->machine): %v\n", d.Outcomes)
 		fmt.Fprintf(w, "what sent forms to review: %v\n", d.ReviewCauses)
 	}
