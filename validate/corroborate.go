@@ -73,11 +73,10 @@ func (j *judge) settle() {
 			j.settleEmail("email", [][2]string{{e.FirstName, e.LastName}}, true)
 		} else {
 			name := [2]string{j.text("first_name"), j.text("last_name")}
-			named := j.sure("first_name") && j.sure("last_name")
-			if !named {
-				_, named = j.onRoster([][2]string{name})
-			}
-			j.settleEmail("email", [][2]string{name}, named)
+			// Not the roster's name for another employee: this user's
+			// number is not on it, and names repeat (Tuan Garcia-Lopez
+			// on the roster, Jun written and read TUAN).
+			j.settleEmail("email", [][2]string{name}, j.sure("first_name") && j.sure("last_name"))
 		}
 		signer := j.settleSigner("admin_name")
 		j.settleEmail("admin_email", nameSplits(j.text("admin_name")), signer)
@@ -469,11 +468,12 @@ func nearest(read string, made []string) (string, bool) {
 
 // EmailFromName reports whether local, the part of an e-mail address
 // before the @, is exactly one made from a first and last name in a way
-// the district's addresses are: first.last, first_last, flast, f.last or
-// firstl, ignoring case, accents and anything in the names that is not a
-// letter. Two whole names run together (mariagarcia) are not among them:
-// that is also first.last with its dot lost, which a fax does often, and
-// the rules must not take one address for the other.
+// the district's addresses are: first.last, flast, f.last or firstl,
+// ignoring case, accents and anything in the names that is not a letter.
+// Two whole names run together or joined by a mark other than a dot
+// (mariagarcia, maria_garcia) are not among them: they are also
+// first.last with its dot lost or smudged, which a fax does often, and the
+// rules must not take one address for the other.
 func EmailFromName(local, first, last string) bool {
 	local = strings.ToLower(strings.TrimSpace(local))
 	if at := strings.LastIndex(local, "@"); at >= 0 {
@@ -493,5 +493,5 @@ func emailsFromName(first, last string) []string {
 		return nil
 	}
 	fi, li := string([]rune(f)[:1]), string([]rune(l)[:1])
-	return []string{f + "." + l, f + "_" + l, fi + l, fi + "." + l, f + li}
+	return []string{f + "." + l, fi + l, fi + "." + l, f + li}
 }
