@@ -15,7 +15,7 @@ func TestEmailFromName(t *testing.T) {
 		{"mgarcia", "Maria", "Garcia", true},
 		{"m.garcia", "Maria", "Garcia", true},
 		{"mariag", "Maria", "Garcia", true},
-		{"mariagarcia", "Maria", "Garcia", false}, // maria.garcia with its dot lost
+		{"mariagarcia", "Maria", "Garcia", false},  // maria.garcia with its dot lost
 		{"maria_garcia", "Maria", "Garcia", false}, // maria.garcia with its dot smudged
 		{"maria.garcia@lausd.net", "Maria", "Garcia", true},
 		{"sobrien", "Sean", "O'Brien", true},
@@ -103,7 +103,7 @@ func TestNearestChoosesOne(t *testing.T) {
 		{"mariagarcia", "maria.garcia"},
 		{"maria-garcia", "maria.garcia"},
 		{"maria_garcia", "maria.garcia"},
-		{"mgarcia", ""},      // exact: nothing to correct
+		{"mgarcia", ""}, // exact: nothing to correct
 		{"jsmith", ""},
 	}
 	// ana.li, ali, a.li, anal: anali is ana.li with its dot lost, or anal
