@@ -12,6 +12,7 @@ import (
 	"testing/fstest"
 
 	"github.com/lausd/misis-intake/forms"
+	"github.com/lausd/misis-intake/raster"
 )
 
 var (
@@ -388,5 +389,40 @@ func TestIdentifyWithoutStamp(t *testing.T) {
 				t.Errorf("confidence %.2f, problem %q; want at least 0.8 and a note that the layout decided", got.Confidence, got.Problem)
 			}
 		})
+	}
+}
+
+// TestIdentifyWornStamp reads a batch-removal form faxed at 204x98 whose
+// stamp 05/01/2023 the fax wore so that it reads, not clearly, 08/01/2023
+// (from a corpus made with seed 4321; page 1 is the fax's cover sheet).
+// The page has the posted revision's layout and not the retired one's, so
+// it is that revision, sure enough to be decided without a person, with a
+// note of what the stamp read.
+func TestIdentifyWornStamp(t *testing.T) {
+	data, err := os.ReadFile("testdata/worn-stamp-batch.pdf")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rp, err := raster.Decode(context.Background(), data, raster.Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var pages []Page
+	for _, p := range rp {
+		pages = append(pages, Page{Index: p.Index, Image: p.Image, DPI: p.DPI})
+	}
+	res, err := testEngine(t).ReadPages(context.Background(), pages)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Pages) != 2 || !res.Pages[0].NotAForm {
+		t.Fatalf("pages %+v: want a cover sheet and a form", res.Pages)
+	}
+	got := res.Pages[1]
+	if got.Family != "batch-removal" || got.Revision != "05/01/2023" || !got.Known {
+		t.Fatalf("identified %+v, want batch-removal 05/01/2023", got)
+	}
+	if got.Confidence < 0.8 || !strings.Contains(got.Problem, "a digit from 05/01/2023") {
+		t.Errorf("confidence %.2f, problem %q; want at least 0.8 and a note on the stamp", got.Confidence, got.Problem)
 	}
 }

@@ -413,8 +413,12 @@ func nearLayout(fam *forms.Family, layout *forms.Revision, band string, bandConf
 }
 
 // unclearStamp is the confidence below which a stamp read as no posted
-// revision gives way to the layout.
-const unclearStamp = 0.5
+// revision gives way to the layout; clearStamp the confidence from which
+// a stamp a digit from a posted revision may be a revision of its own.
+const (
+	unclearStamp = 0.5
+	clearStamp   = 0.9
+)
 
 // future reports whether a stamp (MM/DD/YYYY) is a day after today.
 func future(stamp string) bool {
@@ -510,6 +514,14 @@ func (e *Engine) identifyRevision(t *tess, sc *scanned, h header) (ident, error)
 			return ident{}, err
 		}
 	}
+	// The landmarks of one revision's layout are in place and the others'
+	// are not: the revisions' layouts differ visibly, so the layout alone
+	// tells which it is (a family whose revisions share a layout never
+	// gets here: only its stamp tells them apart). On a worn fax a quarter
+	// of the landmarks may be lost, and then the others' must fit far
+	// worse.
+	lead0 := lead(best.rev, best.q)
+	layoutTells := best.q >= 0.8 && lead0 >= 0.15 || best.q >= 0.7 && lead0 >= 0.3
 	// Another family's title nearly matching too makes the title doubtful.
 	// (The titles share words: read cleanly, one scores 1 and another
 	// still about 0.77, which is no doubt at all.)
@@ -532,6 +544,9 @@ func (e *Engine) identifyRevision(t *tess, sc *scanned, h header) (ident, error)
 		// person confirms (the confidence stays low). Its fields are read
 		// meanwhile.
 		id.stamp, id.conf = best.rev.Stamp, 0.6*title
+		if layoutTells && math.Max(c2, h.stampConf) < clearStamp {
+			id.conf = 0.85 * title
+		}
 		id.problem = fmt.Sprintf("the stamp reads %s and %s, not both surely; taken as %s, a digit away, whose layout the page has", h.stamp, s2, best.rev.Stamp)
 	case s2 != "":
 		// The two reads disagree: the stamp box read alone is the better one.
@@ -539,10 +554,7 @@ func (e *Engine) identifyRevision(t *tess, sc *scanned, h header) (ident, error)
 	default:
 		id.stamp, id.conf = best.rev.Stamp, 0.2*title
 		id.problem = "the revision stamp cannot be read; revision guessed from the layout"
-		if best.q >= 0.8 && lead(best.rev, best.q) >= 0.15 {
-			// Every landmark of one revision's layout is in place and
-			// the others' are not: the revisions' layouts differ
-			// visibly, so the layout alone tells which it is.
+		if layoutTells {
 			id.conf = 0.85 * title
 		}
 	}
@@ -567,14 +579,20 @@ func (e *Engine) identifyRevision(t *tess, sc *scanned, h header) (ident, error)
 			default:
 				// The page has that revision's layout too: read its
 				// fields as that revision's, and let a person confirm
-				// which it is (the confidence stays low).
+				// which it is (the confidence stays low): a stamp read
+				// clearly may be a revision not posted yet. One read
+				// less than clearly, on a page whose layout alone tells
+				// the revision, is that revision's worn by the fax (a 5
+				// read as an 8).
 				id.problem = fmt.Sprintf("the stamp reads %s, a digit from %s, whose layout the page has", id.stamp, near.Stamp)
 				id.stamp = near.Stamp
+				if layoutTells && math.Max(c2, h.stampConf) < clearStamp {
+					id.conf = 0.85 * title
+				}
 			}
 		}
 	}
-	if fam.Revision(id.stamp) == nil && id.problem == "" && math.Max(c2, h.stampConf) < unclearStamp &&
-		best.q >= 0.8 && lead(best.rev, best.q) >= 0.15 {
+	if fam.Revision(id.stamp) == nil && id.problem == "" && math.Max(c2, h.stampConf) < unclearStamp && layoutTells {
 		// A stamp read without confidence as no posted revision, on a
 		// page that has one revision's layout and not the others': most
 		// likely that revision with its stamp blurred. Its fields are
