@@ -99,7 +99,11 @@ func (r Roster) Staff(ctx context.Context, locationCode string) ([]validate.Empl
 // Named implements validate.Roster: the employees of a name, compared as
 // validate.FoldName folds it, by employee number.
 func (r Roster) Named(ctx context.Context, first, last string) ([]validate.Employee, error) {
-	return r.list(ctx, `first_folded = $1 AND last_folded = $2`, validate.FoldName(first), validate.FoldName(last))
+	f, l := validate.FoldName(first), validate.FoldName(last)
+	if f == "" && l == "" {
+		return nil, nil
+	}
+	return r.list(ctx, `($1 = '' OR first_folded = $1) AND ($2 = '' OR last_folded = $2)`, f, l)
 }
 
 // list returns the employees a condition on the employees table selects,

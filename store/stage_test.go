@@ -317,6 +317,19 @@ func TestRosterAndLocations(t *testing.T) {
 			t.Fatalf("employees named %s %s: got %+v, %v; want %+v", e.FirstName, e.LastName, got, err, want)
 		}
 	}
+	for _, e := range mem.Employees()[:5] {
+		for _, q := range [][2]string{{e.FirstName, ""}, {"", e.LastName}} {
+			want, _ := mem.Named(ctx, q[0], q[1])
+			got, err := s.Roster().Named(ctx, q[0], q[1])
+			slices.SortFunc(want, func(a, b validate.Employee) int { return strings.Compare(a.Number, b.Number) })
+			if err != nil || !slices.Equal(got, want) {
+				t.Fatalf("employees named %q %q: got %d, %v; want %d", q[0], q[1], len(got), err, len(want))
+			}
+		}
+	}
+	if named, err := s.Roster().Named(ctx, "", " "); len(named) != 0 || err != nil {
+		t.Errorf("employees of no name: %d, %v", len(named), err)
+	}
 	if staff, err := s.Roster().Staff(ctx, "0000"); len(staff) != 0 || err != nil {
 		t.Errorf("staff at an unknown location: %+v, %v", staff, err)
 	}

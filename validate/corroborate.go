@@ -24,18 +24,24 @@ import (
 //     places the form's (sure or settled) employee there; one a digit
 //     from the code of the one location whose name is written beside it
 //     is taken as that code;
+//   - the full name of the administrator who signs, or of the person to
+//     notify, when it is an employee's on the roster: the one of the staff
+//     at the form's location it matches within OCR noise, or an employee
+//     whose name it is exactly, or the one employee sharing its first or
+//     last name that it matches within noise (see settleNamed);
 //   - an e-mail name that is exactly one the district makes from the
-//     person's name (first.last, flast, firstl, ...): the roster's name for
-//     the user, the name written beside it for the administrator and the
-//     person to notify; one read a look-alike character, a lost dot or
-//     thin stroke (l, i, 1), or a thin stroke more, away from such a name
-//     is taken as that name (see settleEmail);
+//     person's name (first.last, flast, f.last, firstl) when that name is
+//     sure: the roster's name for the user, the name written beside it
+//     (read surely, or settled as above) for the administrator and the
+//     person to notify; one read within a fax's noise of exactly one such
+//     name (look-alike letters, letters run together, a lost dot) is
+//     taken as that name (see settleEmail and readNoise);
 //   - a signer's title that is one of the allowed titles, and a batch
 //     row's reason that is one of the printed reasons.
 //
 // Every settled field is listed in Decision.Settled with what settled it
-// (and, for an e-mail taken as the name's, what was read), so the record
-// shows why no person looked at it.
+// (and, for a value taken as other than read, what was read), so the
+// record shows why no person looked at it.
 
 // Sources that settle a value.
 const (
@@ -52,9 +58,10 @@ type Settled struct {
 	Field string `json:"field"`
 	By    string `json:"by"`
 	// Read and Value are set when the rules took the value as other than
-	// it was read: an e-mail name one look-alike letter, or a lost dot or
-	// thin stroke, away from the one made from the person's name; a
-	// location code a digit from that of the location named beside it.
+	// it was read: an e-mail name within a fax's noise of the one made
+	// from the person's name; a signer's or notified person's name in the
+	// roster's spelling; a location code a digit from that of the
+	// location named beside it.
 	Read  string `json:"read,omitempty"`
 	Value string `json:"value,omitempty"`
 }
@@ -80,7 +87,8 @@ func (j *judge) settle() {
 		}
 		signer := j.settleSigner("admin_name")
 		j.settleEmail("admin_email", nameSplits(j.text("admin_name")), signer)
-		j.settleEmail("notify_email", nameSplits(j.text("notify_name")), j.settleNamed("notify_name"))
+		notified := j.settleNamed("notify_name")
+		j.settleEmail("notify_email", nameSplits(j.text("notify_name")), notified)
 	case "batch":
 		j.settleLocation(Employee{}, false)
 		for _, n := range j.rowNumbers() {
@@ -246,16 +254,22 @@ func nameSplits(full string) [][2]string {
 	return splits
 }
 
-// settleNamed settles a person's full name read unsurely that is, exactly,
-// the name of an employee on the roster (the administrator who signs and
-// the person to notify work for the district). A name misread into
-// another employee's is beyond chance; one misread into no one's is not
-// settled. It returns whether the name may be taken as sure.
+// settleNamed settles a person's full name read unsurely that is the name
+// of an employee on the roster (the administrator who signs and the person
+// to notify work for the district): exactly, or within OCR noise of
+// exactly one employee who shares the first or the last name as read. A
+// name misread into another employee's is beyond chance; one misread into
+// no one's is not settled. It returns whether the name may be taken as
+// sure.
 func (j *judge) settleNamed(field string) bool {
 	if j.sure(field) {
 		return true
 	}
-	e, found := j.onRoster(nameSplits(j.reading.Values[field].Text))
+	splits := nameSplits(j.reading.Values[field].Text)
+	e, found := j.onRoster(splits)
+	if !found {
+		e, found = j.nearOnRoster(splits)
+	}
 	if found {
 		j.takeName(field, e)
 	}
@@ -273,16 +287,16 @@ func (j *judge) takeName(field string, e Employee) {
 
 // onRoster returns an employee whose name one of the first/last name
 // splits is exactly, up to case, accents and marks. The e-mail written
-// beside an unsure name is evidence for it only then: a hand that writes
-// J so that it is read T does so in both (TENNIFER and tenniferc).
+// beside an unsure name is evidence for it only then, or when the roster
+// corrects the name (nearOnRoster): a hand that writes J so that it is
+// read T does so in both (TENNIFER and tenniferc).
 func (j *judge) onRoster(splits [][2]string) (Employee, bool) {
 	for _, n := range splits {
 		if FoldName(n[0]) == "" || FoldName(n[1]) == "" {
 			continue
 		}
-		named, err := j.env.Roster.Named(j.ctx, n[0], n[1])
+		named, err := j.named(n[0], n[1])
 		if err != nil {
-			j.lookupFailed("employee", err)
 			return Employee{}, false
 		}
 		if len(named) > 0 {
@@ -292,13 +306,74 @@ func (j *judge) onRoster(splits [][2]string) (Employee, bool) {
 	return Employee{}, false
 }
 
+// nearOnRoster returns the one employee whose name is within OCR noise
+// (nameNear) of a first/last name split, among those who share its first
+// or its last name as read: a misread seldom takes both.
+func (j *judge) nearOnRoster(splits [][2]string) (Employee, bool) {
+	var candidates []Employee
+	for _, n := range splits {
+		for _, q := range [][2]string{{n[0], ""}, {"", n[1]}} {
+			named, err := j.named(q[0], q[1])
+			if err != nil {
+				return Employee{}, false
+			}
+			candidates = append(candidates, named...)
+		}
+	}
+	match, ok := oneNear(splits, candidates)
+	return match, ok
+}
+
+// named lists the employees of a name (an empty first or last name
+// matching any); a failed lookup abandons the decision (j.err).
+func (j *judge) named(first, last string) ([]Employee, error) {
+	if FoldName(first) == "" && FoldName(last) == "" {
+		return nil, nil
+	}
+	named, err := j.env.Roster.Named(j.ctx, first, last)
+	if err != nil {
+		j.lookupFailed("employee", err)
+	}
+	return named, err
+}
+
+// oneNear returns the one employee among candidates whose first and last
+// names are within OCR noise of a first/last name split; none when no one
+// is, or when two are (which is not for the rules to choose).
+func oneNear(splits [][2]string, candidates []Employee) (Employee, bool) {
+	var match *Employee
+	for i, e := range candidates {
+		for _, n := range splits {
+			if nameNear(n[0], e.FirstName) && nameNear(n[1], e.LastName) {
+				if match != nil && match.Number != e.Number {
+					return Employee{}, false
+				}
+				match = &candidates[i]
+			}
+		}
+	}
+	if match == nil {
+		return Employee{}, false
+	}
+	return *match, true
+}
+
+// nameNear reports whether a name read is want within OCR noise: the few
+// letters NamesMatch allows, or, for a name of three letters or more, the
+// runs and look-alikes of readNoise (Irina read Inna; Ji read Ti is
+// another name).
+func nameNear(read, want string) bool {
+	r, w := FoldName(read), FoldName(want)
+	return NamesMatch(read, want) || len(w) >= 3 && readNoise(r, w) <= noiseAllowed(len(w))
+}
+
 // settleSigner settles the administrator's name written on an access form
 // from the roster's staff at the form's (sure or settled) location: when
 // exactly one of them has a first and a last name that match the written
 // ones within OCR noise, the name is that employee's (the principal who
-// signs for a school works there). Failing that, a name that is exactly
-// an employee's is settled (settleNamed). It returns whether the name may
-// be taken as sure.
+// signs for a school works there). Failing that, the name is settled as
+// any other employee's (settleNamed). It returns whether the name may be
+// taken as sure.
 func (j *judge) settleSigner(field string) bool {
 	if j.sure(field) {
 		return true
@@ -316,21 +391,11 @@ func (j *judge) settleSigner(field string) bool {
 		j.lookupFailed("staff", err)
 		return false
 	}
-	var match *Employee
-	for i, e := range staff {
-		for _, n := range splits {
-			if NamesMatch(n[0], e.FirstName) && NamesMatch(n[1], e.LastName) {
-				if match != nil && match.Number != e.Number {
-					return false // two of the staff: not for the rules to choose
-				}
-				match = &staff[i]
-			}
-		}
-	}
-	if match == nil {
+	match, ok := oneNear(splits, staff)
+	if !ok {
 		return j.settleNamed(field)
 	}
-	j.takeName(field, *match)
+	j.takeName(field, match)
 	return true
 }
 
@@ -349,10 +414,12 @@ func (j *judge) text(name string) string {
 var lookAlikes = []string{"lij1t", "ceo", "gqjy", "vy", "hb", "ft", ".,-_"}
 
 // joins are pairs of narrow letters a fax runs together into one letter,
-// or one letter it breaks into two (rn and m, ri and n, cl and d).
+// or one letter it breaks into two (rn and m, ri and n, cl and d), as the
+// reader reads them.
 var joins = map[string]byte{
 	"rn": 'm', "ni": 'm', "in": 'm', "nn": 'm', "ri": 'n', "ii": 'n', "ir": 'n',
 	"cl": 'd', "vv": 'w', "li": 'h', "lc": 'k',
+	"4y": 'j', // the typewriter face's j: its serif read as a 4 over the hook
 }
 
 // thinStrokes are the letters that are one thin upright stroke, which a
@@ -389,8 +456,11 @@ func readNoise(read, want string) float64 {
 				cost := 0.0
 				if read[i-1] != want[k-1] {
 					cost = max(letter(read[i-1]), letter(want[k-1]))
-					if sameLook(read[i-1], want[k-1]) {
+					switch {
+					case sameLook(read[i-1], want[k-1]):
 						cost = 0.5
+					case isMark(read[i-1]) != isMark(want[k-1]):
+						cost = 1.5 // a dot is too small to be read as a letter
 					}
 				}
 				best = min(best, d[i-1][k-1]+cost)
@@ -420,6 +490,9 @@ func readNoise(read, want string) float64 {
 	}
 	return d[len(read)][len(want)]
 }
+
+// isMark reports whether c is one of the small marks between names.
+func isMark(c byte) bool { return strings.IndexByte(".,-_", c) >= 0 }
 
 // sameLook reports whether a and b are look-alikes.
 func sameLook(a, b byte) bool {

@@ -70,6 +70,8 @@ func TestNearest(t *testing.T) {
 		{"miguelp", "miguelr", true},                // one letter changed
 		{"dariush.mensgah", "dariush.mensah", true}, // a letter more in a long name
 		{"tezao", "rezao", true},
+		{"amina4y", "aminaj", true}, // the typewriter's j read as 4y
+		{"amina4", "aminaj", false},
 		{"ywu", "rwu", false}, // short names: only a look-alike
 		{"kwu", "wu", false},
 		{"mgarcia2", "mgarcia", false}, // a digit is another address
@@ -105,6 +107,7 @@ func TestNearestChoosesOne(t *testing.T) {
 		{"maria_garcia", "maria.garcia"},
 		{"mgarcia", ""}, // exact: nothing to correct
 		{"jsmith", ""},
+		{"mmgarcia", "mgarcia"}, // not m.garcia: a dot is not read as a letter
 	}
 	// ana.li, ali, a.li, anal: anali is ana.li with its dot lost, or anal
 	// with a thin stroke more.

@@ -76,6 +76,23 @@ func TestReadRoster(t *testing.T) {
 	if named, err := r.Named(context.Background(), "Angela", "Dyke"); err != nil || len(named) != 0 {
 		t.Errorf("Named(Angela Dyke) = %v, %v; want none", named, err)
 	}
+	for _, tc := range []struct {
+		first, last string
+		want        []string
+	}{
+		{"", "guzman", []string{"10000008"}},
+		{"Kevin", "", []string{"10000008", "10000010"}},
+		{"", "", nil},
+	} {
+		named, err := r.Named(context.Background(), tc.first, tc.last)
+		var got []string
+		for _, e := range named {
+			got = append(got, e.Number)
+		}
+		if err != nil || !slices.Equal(got, tc.want) {
+			t.Errorf("Named(%q, %q) = %v, %v; want %v", tc.first, tc.last, got, err, tc.want)
+		}
+	}
 	if _, err := r.Named(ctx, "Angela", "Van Dyke"); !errors.Is(err, context.Canceled) {
 		t.Errorf("cancelled name lookup err = %v", err)
 	}

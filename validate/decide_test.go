@@ -663,6 +663,17 @@ var accessCases = []decideCase{
 			Settled{Field: "admin_name", By: ByRoster, Read: "Kevin Guznian", Value: "Kevin Guzman"}),
 	},
 	{
+		name: "an unsure administrator's name with two letters run into one, beyond a few letters off, is the roster's",
+		form: func(reg *forms.Registry) form {
+			return mirror(reg).set("admin_name", "Kevm Guzman").unsure("admin_name").inked("admin_name", 0.99).
+				set("admin_email", "kguzman").unsure("admin_email")
+		},
+		outcome: Accept,
+		check: settledAs(
+			Settled{Field: "admin_email", By: ByName},
+			Settled{Field: "admin_name", By: ByRoster, Read: "Kevm Guzman", Value: "Kevin Guzman"}),
+	},
+	{
 		name: "an unsure administrator's e-mail misread beside a name the roster settles is taken as made from the name",
 		form: func(reg *forms.Registry) form {
 			return mirror(reg).set("admin_name", "Kevin Guzman").unsure("admin_name").inked("admin_name", 0.99).
@@ -681,11 +692,11 @@ var accessCases = []decideCase{
 	{
 		name: "an unsure administrator's name that is no employee's leaves a misread e-mail for review",
 		form: func(reg *forms.Registry) form {
-			// No one at 1867 is near Declan O'Brian, and no one on the
-			// roster has that name: the name may be misread as the e-mail
-			// may, so neither corrects the other.
-			return mirror(reg).set("admin_name", "Declan O'Brian").unsure("admin_name").inked("admin_name", 0.99).
-				set("admin_email", "declan.obrian").unsure("admin_email")
+			// No one on the roster is near Declan Brown (Declan O'Brien
+			// shares the first name only): the name may be misread as the
+			// e-mail may, so neither corrects the other.
+			return mirror(reg).set("admin_name", "Declan Brown").unsure("admin_name").inked("admin_name", 0.99).
+				set("admin_email", "declan.brovn").unsure("admin_email")
 		},
 		outcome: Review, review: []string{"admin_email low_confidence"},
 	},
@@ -710,6 +721,17 @@ var accessCases = []decideCase{
 		check: func(t *testing.T, d Decision) {
 			wantSettled(t, d, "notify_email by name", "notify_name by hr_roster")
 		},
+	},
+	{
+		name: "an unsure person to notify whose name is a misreading of one employee's is the roster's",
+		form: func(reg *forms.Registry) form {
+			return mirror(reg).set("notify_name", "Angeia Van Dyke").unsure("notify_name").inked("notify_name", 0.99).
+				set("notify_title", "Office Manager").set("notify_email", "angela.vandyke").unsure("notify_email")
+		},
+		outcome: Accept,
+		check: settledAs(
+			Settled{Field: "notify_email", By: ByName},
+			Settled{Field: "notify_name", By: ByRoster, Read: "Angeia Van Dyke", Value: "Angela Van Dyke"}),
 	},
 	{
 		name: "an unsure person to notify whose name is no employee's leaves the e-mail made from it for review",

@@ -30,8 +30,9 @@ type Employee struct {
 
 // Roster looks employees up by their 8-digit number (found is false when
 // the roster has no such employee), lists the staff the roster places at
-// a location, and the employees of a name (the same up to case, accents
-// and anything not a letter: see FoldName). err is for failures to look.
+// a location, and the employees of a name: the same up to case, accents
+// and anything not a letter (see FoldName), an empty first or last name
+// matching any (both empty match no one). err is for failures to look.
 type Roster interface {
 	Employee(ctx context.Context, number string) (e Employee, found bool, err error)
 	Staff(ctx context.Context, locationCode string) ([]Employee, error)
@@ -133,9 +134,14 @@ func (m *MemRoster) Named(ctx context.Context, first, last string) ([]Employee, 
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
+	f, l := FoldName(first), FoldName(last)
+	if f == "" && l == "" {
+		return nil, nil
+	}
 	var named []Employee
 	for _, n := range m.order {
-		if e := m.byNumber[n]; FoldName(e.FirstName) == FoldName(first) && FoldName(e.LastName) == FoldName(last) {
+		e := m.byNumber[n]
+		if (f == "" || FoldName(e.FirstName) == f) && (l == "" || FoldName(e.LastName) == l) {
 			named = append(named, e)
 		}
 	}

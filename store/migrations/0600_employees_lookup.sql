@@ -11,4 +11,5 @@ UPDATE employees SET
     first_folded = regexp_replace(lower(first_name), '[^[:alpha:]]', '', 'g'),
     last_folded  = regexp_replace(lower(last_name), '[^[:alpha:]]', '', 'g');
 CREATE INDEX employees_location_code ON employees (location_code);
-CREATE INDEX employees_folded_name ON employees (last_folded, first_folded);
+CREATE INDEX employees_last_folded ON employees (last_folded, first_folded);
+CREATE INDEX employees_first_folded ON employees (first_folded);
