@@ -84,7 +84,7 @@ func (e *Engine) readText(t *tess, r region, f *forms.Field, ink inkOf) (read, e
 		// Ink Tesseract cannot read: something is written, we do not know what.
 		return read{"", 0.05}, nil
 	}
-	rd := normalise(f, raw, conf)
+	rd := normalise(f, raw, conf, e.now().Year())
 	// readAgain reads the same ink at another scale: what Tesseract reads
 	// from a different picture of it.
 	readAgain := func() (read, error) {
@@ -93,7 +93,7 @@ func (e *Engine) readText(t *tess, r region, f *forms.Field, ink inkOf) (read, e
 			return read{}, fmt.Errorf("field %s: %w", f.Name, err)
 		}
 		raw2, conf2 := joinWords(trimNoise(again))
-		return normalise(f, raw2, conf2), nil
+		return normalise(f, raw2, conf2, e.now().Year()), nil
 	}
 	if f.Kind == forms.KindDigits || f.Kind == forms.KindDate {
 		return e.checkGlyphs(rd, k, r, f, readAgain)
@@ -154,7 +154,7 @@ func (e *Engine) checkGlyphs(rd read, k inkOf, r region, f *forms.Field, readAga
 	// The same form checks apply to the second reading: a factor below 1
 	// when it is not what the field holds. The two are compared by their
 	// digits: slashes and dashes are where the character reader is weakest.
-	second := normalise(f, g, 1)
+	second := normalise(f, g, 1, e.now().Year())
 	gd, td := digits(second.text), digits(rd.text)
 	if f.Kind == forms.KindDate && len(gd) == len(td)+1 && len(k.blobs) > 2 {
 		// The character reader reads every piece of ink, a speck or a bit
@@ -167,7 +167,7 @@ func (e *Engine) checkGlyphs(rd read, k inkOf, r region, f *forms.Field, readAga
 			if err != nil {
 				return read{}, err
 			}
-			s2 := normalise(f, g2, 1)
+			s2 := normalise(f, g2, 1, e.now().Year())
 			if c := (0.9 + 0.09*share2) * s2.conf; digits(s2.text) == td && c >= e.thr.For(f.Kind) {
 				rd.conf = math.Max(rd.conf, c)
 				return rd, nil
@@ -190,7 +190,7 @@ func (e *Engine) checkGlyphs(rd read, k inkOf, r region, f *forms.Field, readAga
 			// raised as agreeing text is when it falls in this year (a
 			// misread year is the commonest misread of a date).
 			c := math.Max(rd.conf, again.conf)
-			if strings.HasSuffix(rd.text, strconv.Itoa(time.Now().Year())) {
+			if strings.HasSuffix(rd.text, strconv.Itoa(e.now().Year())) {
 				c += (1 - c) * agreeGain
 			}
 			rd.conf = math.Min(c, tieConf)
@@ -339,8 +339,9 @@ func slashesRestored(s string) (string, bool) {
 var reasons = []string{"Retired", "Transferred", "Left the district", "Changed assignment"}
 
 // normalise turns what Tesseract read into the field's value and judges
-// its confidence by whether it has the field's form.
-func normalise(f *forms.Field, raw string, conf float64) read {
+// its confidence by whether it has the field's form (a date, by whether
+// anyone would write it in the year it is now).
+func normalise(f *forms.Field, raw string, conf float64, year int) read {
 	raw = strings.TrimSpace(raw)
 	switch f.Kind {
 	case forms.KindDigits:
@@ -398,7 +399,7 @@ func normalise(f *forms.Field, raw string, conf float64) read {
 		if err != nil {
 			return read{v, conf * 0.3}
 		}
-		if now := time.Now().Year(); d.Year() < now-5 || d.Year() > now+1 {
+		if d.Year() < year-5 || d.Year() > year+1 {
 			// A real date, but not one anyone writes on this form now: most
 			// likely a misread digit.
 			conf *= 0.5

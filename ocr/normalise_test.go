@@ -53,7 +53,7 @@ func TestNormalise(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			got := normalise(tc.f, tc.raw, 0.9)
+			got := normalise(tc.f, tc.raw, 0.9, 2026)
 			if got.text != tc.want {
 				t.Errorf("normalise(%q) = %q, want %q", tc.raw, got.text, tc.want)
 			}
@@ -81,7 +81,7 @@ func FuzzNormalise(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, raw string) {
 		for _, fd := range fields {
-			got := normalise(fd, raw, 0.9)
+			got := normalise(fd, raw, 0.9, 2026)
 			if got.conf < 0 || got.conf > 0.9 {
 				t.Fatalf("%s: normalise(%q) confidence %v outside [0, 0.9]", fd.Name, raw, got.conf)
 			}
@@ -91,8 +91,21 @@ func FuzzNormalise(f *testing.F) {
 
 func TestNormaliseOtherDomain(t *testing.T) {
 	// An address at another domain is kept whole, for the rules to reject.
-	got := normalise(&forms.Field{Name: "email", Kind: forms.KindEmail}, "lisas@gmail.com", 0.9)
+	got := normalise(&forms.Field{Name: "email", Kind: forms.KindEmail}, "lisas@gmail.com", 0.9, 2026)
 	if got.text != "lisas@gmail.com" {
 		t.Errorf("got %q", got.text)
+	}
+}
+
+// TestNormaliseDateYear checks that a date is judged against the year the
+// engine's clock gives, not the machine's: 09/14/2019 is a date anyone
+// writes in 2020 and a misread in 2026.
+func TestNormaliseDateYear(t *testing.T) {
+	f := &forms.Field{Name: "request_date", Kind: forms.KindDate}
+	if got := normalise(f, "09/14/2019", 0.9, 2020); got.conf != 0.9 {
+		t.Errorf("in 2020: confidence %.2f, want 0.9", got.conf)
+	}
+	if got := normalise(f, "09/14/2019", 0.9, 2026); got.conf > 0.45 {
+		t.Errorf("in 2026: confidence %.2f, want at most 0.45", got.conf)
 	}
 }
