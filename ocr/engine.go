@@ -134,6 +134,17 @@ type Config struct {
 	// Now is the clock, by which a date read is judged likely or not (see
 	// doubtOldDates); nil means time.Now.
 	Now func() time.Time
+	// Places names the location a school/office name read on a page is;
+	// nil names none. It parts batch-removal pages with no page number
+	// read that name two places (see continues).
+	Places Places
+}
+
+// Places names the location a school/office name is: the code of the one
+// location whose name it is within the noise of a hand and a fax, or ok
+// false (validate.MemLocations is one).
+type Places interface {
+	Place(name string) (code string, ok bool)
 }
 
 // Engine reads pages into forms. It is safe for concurrent use.
@@ -145,6 +156,7 @@ type Engine struct {
 	thr    Thresholds
 	log    *slog.Logger
 	now    func() time.Time
+	places Places
 	// workers bounds the pages one call reads at once; the pool bounds
 	// them across calls.
 	workers int
@@ -181,7 +193,7 @@ func New(cfg Config) (*Engine, error) {
 	}
 	return &Engine{
 		reg: reg, titles: titles(reg), tmpl: newTemplates(), pool: p,
-		thr: cfg.Thresholds, log: log, now: now, workers: n,
+		thr: cfg.Thresholds, log: log, now: now, places: cfg.Places, workers: n,
 	}, nil
 }
 

@@ -37,7 +37,7 @@ func (e *Engine) group(pages []pageResult) []forms.Reading {
 			})
 			continue
 		}
-		if cur != nil && continues(cur, curRev, curPages, p) {
+		if cur != nil && continues(cur, curRev, curPages, p, e.places) {
 			merge(cur, p, curPages*p.rev.TableRows())
 			curPages++
 			continue
@@ -58,8 +58,10 @@ func (e *Engine) group(pages []pageResult) []forms.Reading {
 // continues reports whether page p carries on the form cur (of revision
 // rev, pages so far): the next page of a multi-page revision, or the next
 // "Page n of m" of a batch-removal form. When the page number cannot be
-// read, the page count and then the location code decide.
-func continues(cur *forms.Reading, rev *forms.Revision, pages int, p pageResult) bool {
+// read, the page count and then the header's place decide: the location
+// code or school name read surely, or the school names as places name
+// them.
+func continues(cur *forms.Reading, rev *forms.Revision, pages int, p pageResult, places Places) bool {
 	if p.rev != rev {
 		return false
 	}
@@ -82,6 +84,17 @@ func continues(cur *forms.Reading, rev *forms.Revision, pages int, p pageResult)
 	for _, name := range []string{"location_code", "school_name"} {
 		a, b := p.values[name], cur.Values[name]
 		if a.Sure && b.Sure && !strings.EqualFold(a.Text, b.Text) {
+			return false
+		}
+	}
+	// Hand-printed school names read through a fax are seldom sure, but
+	// each is near one school's name and far from the rest: two pages
+	// whose names are two schools' are two batches (Garfield and Reseda
+	// Senior High, each a one-page batch with no page number written).
+	if places != nil {
+		a, aok := places.Place(p.values["school_name"].Text)
+		b, bok := places.Place(cur.Values["school_name"].Text)
+		if aok && bok && a != b {
 			return false
 		}
 	}

@@ -58,7 +58,32 @@ func TestGroup(t *testing.T) {
 		{"access form and unknown revision", []pageResult{page(1, sure("1"), sure("1"), sure("1867"), "A"), unknown, access},
 			[]form{{"batch-removal", []int{1}, []string{"A"}}, {"school-mirror", []int{7}, nil}, {"school-mirror", []int{9}, nil}}},
 	}
-	e := &Engine{}
+	// Pages with no page number whose unsure school names name two places
+	// are two batches; names that name one place, or none, are one.
+	school := func(pr pageResult, name string) pageResult {
+		v := map[string]forms.Value{"school_name": unsure(name)}
+		for k, x := range pr.values {
+			v[k] = x
+		}
+		pr.values = v
+		return pr
+	}
+	unnumbered := func(index int, name, first string) pageResult {
+		return school(page(index, unsure(""), unsure(""), unsure("69"), first), name)
+	}
+	cases = append(cases, []struct {
+		name  string
+		pages []pageResult
+		want  []form
+	}{
+		{"numbers unread, two schools named", []pageResult{unnumbered(1, "CARFIELD SEMIOR HICH", "A"), unnumbered(2, "ReSGDA S&EMIOR HIOH", "B")},
+			[]form{{"batch-removal", []int{1}, []string{"A"}}, {"batch-removal", []int{2}, []string{"B"}}}},
+		{"numbers unread, one school named", []pageResult{unnumbered(1, "CARFIELD SEMIOR HICH", "A"), unnumbered(2, "GARTIELD SEMOR Wich", "B")},
+			[]form{{"batch-removal", []int{1, 2}, []string{"A", "B"}}}},
+		{"numbers unread, a school and no place named", []pageResult{unnumbered(1, "CARFIELD SEMIOR HICH", "A"), unnumbered(2, "Tat Genwe Bish", "B")},
+			[]form{{"batch-removal", []int{1, 2}, []string{"A", "B"}}}},
+	}...)
+	e := &Engine{places: fakePlaces{"CARFIELD SEMIOR HICH": "6944", "GARTIELD SEMOR Wich": "6944", "ReSGDA S&EMIOR HIOH": "7280"}}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			got := e.group(tc.pages)
@@ -78,4 +103,12 @@ func TestGroup(t *testing.T) {
 			}
 		})
 	}
+}
+
+// fakePlaces names the places of the school names it lists.
+type fakePlaces map[string]string
+
+func (f fakePlaces) Place(name string) (string, bool) {
+	code, ok := f[name]
+	return code, ok
 }

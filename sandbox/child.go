@@ -18,6 +18,7 @@ import (
 	"github.com/lausd/misis-intake/forms"
 	"github.com/lausd/misis-intake/ocr"
 	"github.com/lausd/misis-intake/pipeline"
+	"github.com/lausd/misis-intake/validate"
 )
 
 // Exit codes of a child that the pool recognises.
@@ -42,6 +43,7 @@ const maxAttachmentBytes = 1 << 30
 //	--cpu DURATION   CPU time per attachment (RLIMIT_CPU, raised per use)
 //	--uses N         attachments it will be given at most
 //	-v               the engine's debug lines on standard error
+//	--places FILE    a locations CSV naming the places of school names
 //
 // Anything else the process writes to its standard output (a C library's
 // chatter) is sent to standard error, so it cannot corrupt the answers.
@@ -51,6 +53,7 @@ func Main(ctx context.Context, args []string) error {
 	cpu := fs.Duration("cpu", DefaultLimits.CPUTime, "CPU time per attachment (RLIMIT_CPU)")
 	uses := fs.Int("uses", DefaultMaxUses, "attachments this process serves at most")
 	verbose := fs.Bool("v", false, "log the engine's line per page (never a value read) to standard error")
+	placesFile := fs.String("places", "", "locations CSV by which the engine names the places of school names")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -81,7 +84,15 @@ func Main(ctx context.Context, args []string) error {
 	if *verbose {
 		log = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	}
-	eng, err := ocr.New(ocr.Config{Registry: reg, Workers: 1, Logger: log})
+	cfg := ocr.Config{Registry: reg, Workers: 1, Logger: log}
+	if *placesFile != "" {
+		places, err := validate.ReadLocationsFile(*placesFile)
+		if err != nil {
+			return fmt.Errorf("sandbox: %w", err)
+		}
+		cfg.Places = places
+	}
+	eng, err := ocr.New(cfg)
 	if err != nil {
 		return fmt.Errorf("sandbox: %w", err)
 	}

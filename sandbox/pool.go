@@ -58,6 +58,10 @@ type Config struct {
 	// Logger receives a line when a child starts, fails or is replaced,
 	// never a value read from a document; nil discards them.
 	Logger *slog.Logger
+	// Places is a locations CSV (validate.LocationColumns) each child's
+	// engine names the places of school names by (ocr.Config.Places);
+	// empty means none.
+	Places string
 }
 
 // Pool reads attachments in child processes. It is safe for concurrent
@@ -257,6 +261,9 @@ func (p *Pool) start(ctx context.Context) (*child, error) {
 		"--cpu", lim.CPUTime.String(), "--uses", strconv.Itoa(p.cfg.MaxUses))
 	if p.cfg.Verbose {
 		args = append(args, "-v")
+	}
+	if p.cfg.Places != "" {
+		args = append(args, "--places", p.cfg.Places)
 	}
 	cmd := exec.Command(p.cfg.Command[0], args...)
 	// Fewer malloc arenas: each thread's arena holds on to memory.

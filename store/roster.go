@@ -141,6 +141,23 @@ func (l Locations) Location(ctx context.Context, code string) (validate.Location
 	return x, true, nil
 }
 
+// All returns every location, by code.
+func (l Locations) All(ctx context.Context) ([]validate.Location, error) {
+	rows, err := l.s.pool.Query(ctx, `SELECT location_code, name, owner FROM locations ORDER BY location_code`)
+	if err != nil {
+		return nil, fmt.Errorf("store: list locations: %w", err)
+	}
+	locs, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (validate.Location, error) {
+		var x validate.Location
+		err := row.Scan(&x.Code, &x.Name, &x.Owner)
+		return x, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store: list locations: %w", err)
+	}
+	return locs, nil
+}
+
 // Compile-time checks that the database lists implement the rules'
 // interfaces.
 var (

@@ -352,6 +352,12 @@ func TestRosterAndLocations(t *testing.T) {
 			t.Fatalf("location: got %+v %v %v, want %+v", got, ok, err, l)
 		}
 	}
+	all, err := s.Locations().All(ctx)
+	want := locs.All()
+	slices.SortFunc(want, func(a, b validate.Location) int { return strings.Compare(a.Code, b.Code) })
+	if err != nil || !slices.Equal(all, want) {
+		t.Errorf("all locations: %d, %v; want the %d imported", len(all), err, len(want))
+	}
 	if _, ok, _ := s.Locations().Location(ctx, "0000"); ok {
 		t.Errorf("unknown location found")
 	}

@@ -331,3 +331,56 @@ func TestSampleData(t *testing.T) {
 		}
 	}
 }
+
+func TestPlace(t *testing.T) {
+	locs, err := ReadLocations(strings.NewReader(`location_code,name,owner
+6944,Garfield Senior High,East
+7280,Reseda Senior High,Northwest
+4016,Glenwood Elementary,Northeast
+2666,Hoover Street Elementary,Central
+2667,Hoover Street Elementary Annex,Central
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		read, want string
+	}{
+		{"Garfield Senior High", "6944"},
+		{"CARFIELD SEMIOR HICH", "6944"}, // hand-printed, read through a fax
+		{"ReSGDA S&EMIOR HIOH", "7280"},
+		{"Glenwood ElemernLary", "4016"},
+		{"Hoover St reel Elementary", "2666"},
+		{"Hoover Street Elem Annex", ""}, // as near the school as its annex
+		{"Senior High", ""},              // near two
+		{"Dana", ""},                     // too short to name a place
+		{"Tat Genwe Bish", ""},           // near none
+	}
+	for _, tt := range tests {
+		code, ok := locs.Place(tt.read)
+		if code != tt.want || ok != (tt.want != "") {
+			t.Errorf("Place(%q) = %q, %v; want %q", tt.read, code, ok, tt.want)
+		}
+	}
+}
+
+func TestWriteLocations(t *testing.T) {
+	locs, err := ReadLocations(strings.NewReader(testLocationsCSV))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b strings.Builder
+	if err := WriteLocations(&b, locs.All()); err != nil {
+		t.Fatal(err)
+	}
+	again, err := ReadLocations(strings.NewReader(b.String()))
+	if err != nil {
+		t.Fatalf("read back: %v\n%s", err, b.String())
+	}
+	if !slices.Equal(again.All(), locs.All()) {
+		t.Errorf("read back %v, want %v", again.All(), locs.All())
+	}
+	if !slices.Equal(NewMemLocations(locs.All()).All(), locs.All()) {
+		t.Error("NewMemLocations does not hold the locations given")
+	}
+}

@@ -2,6 +2,7 @@ package validate
 
 import (
 	"context"
+	"encoding/csv"
 	"errors"
 	"fmt"
 	"io"
@@ -152,6 +153,36 @@ func (m *MemLocations) Location(ctx context.Context, code string) (Location, boo
 	return l, ok, nil
 }
 
+// WriteLocations writes locations as the CSV ReadLocations reads.
+func WriteLocations(w io.Writer, ls []Location) error {
+	cw := csv.NewWriter(w)
+	if err := cw.Write(LocationColumns); err != nil {
+		return fmt.Errorf("write locations: %w", err)
+	}
+	for _, l := range ls {
+		if err := cw.Write([]string{l.Code, l.Name, l.Owner}); err != nil {
+			return fmt.Errorf("write locations: %w", err)
+		}
+	}
+	cw.Flush()
+	if err := cw.Error(); err != nil {
+		return fmt.Errorf("write locations: %w", err)
+	}
+	return nil
+}
+
+// NewMemLocations holds the locations given (the first of a code stands).
+func NewMemLocations(ls []Location) *MemLocations {
+	m := &MemLocations{byCode: map[string]Location{}}
+	for _, l := range ls {
+		if _, dup := m.byCode[l.Code]; !dup {
+			m.byCode[l.Code] = l
+			m.order = append(m.order, l.Code)
+		}
+	}
+	return m
+}
+
 // All returns every location in file order.
 func (m *MemLocations) All() []Location {
 	out := make([]Location, 0, len(m.order))
@@ -160,3 +191,39 @@ func (m *MemLocations) All() []Location {
 	}
 	return out
 }
+
+// Place returns the code of the one location whose name a school/office
+// name read from a page is, within the noise of a hand and a fax: the
+// nearest name by edit distance over its letters, at most placeNear of
+// its length away, and at least placeLead nearer than any other. A name
+// of fewer than six letters names no place surely.
+func (m *MemLocations) Place(name string) (code string, ok bool) {
+	f := FoldName(name)
+	if len(f) < 6 {
+		return "", false
+	}
+	best, second := 2.0, 2.0
+	for _, c := range m.order {
+		n := FoldName(m.byCode[c].Name)
+		d := float64(editDistance(f, n)) / float64(max(len(f), len(n)))
+		switch {
+		case d < best:
+			best, second, code = d, best, c
+		case d < second:
+			second = d
+		}
+	}
+	if best > placeNear || second-best < placeLead {
+		return "", false
+	}
+	return code, true
+}
+
+// How near a name read must be to a location's name, and how much nearer
+// than to any other, for Place to name it (a share of the longer name's
+// letters). On six corpora every batch page's school name so named the
+// batch's own school, and two pages of different schools two places.
+const (
+	placeNear = 0.3
+	placeLead = 0.1
+)

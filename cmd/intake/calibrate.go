@@ -145,7 +145,7 @@ func corpusSamples(ctx context.Context, dir, rosterPath, locPath string, workers
 	if err != nil {
 		return nil, err
 	}
-	eng, err := ocr.New(ocr.Config{Registry: env.Registry, Workers: workers, Now: clock})
+	eng, err := ocr.New(ocr.Config{Registry: env.Registry, Workers: workers, Now: clock, Places: data.locs})
 	if err != nil {
 		return nil, err
 	}

@@ -165,7 +165,11 @@ func demo(ctx context.Context, o demoOptions, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	eng, err := ocr.New(ocr.Config{Registry: reg, Workers: o.workers})
+	places, err := storePlaces(ctx, st)
+	if err != nil {
+		return err
+	}
+	eng, err := ocr.New(ocr.Config{Registry: reg, Workers: o.workers, Places: places})
 	if err != nil {
 		return err
 	}

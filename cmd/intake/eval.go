@@ -46,7 +46,7 @@ func runEval(ctx context.Context, args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	eng, err := ocr.New(ocr.Config{Registry: env.Registry, Workers: *workers, Now: clock})
+	eng, err := ocr.New(ocr.Config{Registry: env.Registry, Workers: *workers, Now: clock, Places: data.locs})
 	if err != nil {
 		return err
 	}

@@ -22,6 +22,7 @@ import (
 	"github.com/lausd/misis-intake/quality"
 	"github.com/lausd/misis-intake/sandbox"
 	"github.com/lausd/misis-intake/store"
+	"github.com/lausd/misis-intake/validate"
 	"github.com/lausd/misis-intake/work"
 )
 
@@ -101,17 +102,29 @@ func runWork(ctx context.Context, args []string, stdout io.Writer) error {
 	// Each attachment is read in a child process (intake read-attachment)
 	// under lim, one per worker, so that a document that crashes or
 	// exhausts the reader costs only itself.
+	//
+	// The engine names the places of school names by the location list
+	// as it is when the worker starts.
+	places, err := storePlaces(ctx, st)
+	if err != nil {
+		return err
+	}
 	var reader pipeline.Reader
 	var attachments work.AttachmentReader
 	if *inProcess {
-		eng, err := ocr.New(ocr.Config{Registry: reg, Workers: *workers, Thresholds: ocrThresholds(thr.Thresholds)})
+		eng, err := ocr.New(ocr.Config{Registry: reg, Workers: *workers, Thresholds: ocrThresholds(thr.Thresholds), Places: places})
 		if err != nil {
 			return err
 		}
 		defer eng.Close()
 		reader = eng
 	} else {
-		pool, err := sandbox.NewPool(sandbox.Config{Children: *workers, Limits: lim, Logger: log})
+		placesFile, err := writePlaces(places)
+		if err != nil {
+			return err
+		}
+		defer os.Remove(placesFile)
+		pool, err := sandbox.NewPool(sandbox.Config{Children: *workers, Limits: lim, Logger: log, Places: placesFile})
 		if err != nil {
 			return err
 		}
@@ -297,4 +310,33 @@ func runExport(ctx context.Context, args []string, stdout io.Writer) error {
 	enc := json.NewEncoder(stdout)
 	enc.SetIndent("", "  ")
 	return enc.Encode(exp)
+}
+
+// storePlaces returns the database's location list, by which the engine
+// names the places of school names (ocr.Config.Places).
+func storePlaces(ctx context.Context, st *store.Store) (*validate.MemLocations, error) {
+	all, err := st.Locations().All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return validate.NewMemLocations(all), nil
+}
+
+// writePlaces writes the location list to a temporary CSV file for the
+// reader's child processes, and returns its path.
+func writePlaces(places *validate.MemLocations) (string, error) {
+	f, err := os.CreateTemp("", "intake-places-*.csv")
+	if err != nil {
+		return "", fmt.Errorf("work: places: %w", err)
+	}
+	if err := validate.WriteLocations(f, places.All()); err != nil {
+		f.Close()
+		os.Remove(f.Name())
+		return "", fmt.Errorf("work: places: %w", err)
+	}
+	if err := f.Close(); err != nil {
+		os.Remove(f.Name())
+		return "", fmt.Errorf("work: places: %w", err)
+	}
+	return f.Name(), nil
 }
