@@ -339,6 +339,8 @@ func TestPlace(t *testing.T) {
 4016,Glenwood Elementary,Northeast
 2666,Hoover Street Elementary,Central
 2667,Hoover Street Elementary Annex,Central
+9135,Local District West Office,West
+9182,Local District East Office,East
 `))
 	if err != nil {
 		t.Fatal(err)
@@ -351,9 +353,12 @@ func TestPlace(t *testing.T) {
 		{"ReSGDA S&EMIOR HIOH", "7280"},
 		{"Glenwood ElemernLary", "4016"},
 		{"Hoover St reel Elementary", "2666"},
-		{"Hoover Street Elem Annex", ""}, // as near the school as its annex
-		{"Senior High", ""},              // near two
-		{"Dana", ""},                     // too short to name a place
+		{"Hoover Street Elem Annex", ""},       // as near the school as its annex
+		{"Senior High", ""},                    // near two
+		{"Dana", ""},                           // too short to name a place
+		{"LOCAL DISTRICT WEST OFFICE", "9135"}, // two letters from the East Office, none from the West
+		{"LOCAL DISTRICT WEST 0FFICE", "9135"},
+		{"LOCK. DIATRICT WEST Orie", ""}, // as good as East, misread twice more
 		{"Tat Genwe Bish", ""},           // near none
 	}
 	for _, tt := range tests {

@@ -195,25 +195,33 @@ func (m *MemLocations) All() []Location {
 // Place returns the code of the one location whose name a school/office
 // name read from a page is, within the noise of a hand and a fax: the
 // nearest name by edit distance over its letters, at most placeNear of
-// its length away, and at least placeLead nearer than any other. A name
-// of fewer than six letters names no place surely.
+// its length away, and at least placeLead nearer than any other, or, read
+// to within a letter, two letters nearer (Local District West and East
+// Office differ by two). A name of fewer than six letters names no place
+// surely.
 func (m *MemLocations) Place(name string) (code string, ok bool) {
 	f := FoldName(name)
 	if len(f) < 6 {
 		return "", false
 	}
-	best, second := 2.0, 2.0
+	type near struct {
+		letters int
+		share   float64
+	}
+	best, second := near{1 << 30, 2}, near{1 << 30, 2}
 	for _, c := range m.order {
 		n := FoldName(m.byCode[c].Name)
-		d := float64(editDistance(f, n)) / float64(max(len(f), len(n)))
+		d := editDistance(f, n)
+		x := near{d, float64(d) / float64(max(len(f), len(n)))}
 		switch {
-		case d < best:
-			best, second, code = d, best, c
-		case d < second:
-			second = d
+		case x.share < best.share:
+			best, second, code = x, best, c
+		case x.share < second.share:
+			second = x
 		}
 	}
-	if best > placeNear || second-best < placeLead {
+	clear := second.share-best.share >= placeLead || best.letters <= 1 && second.letters-best.letters >= 2
+	if best.share > placeNear || !clear {
 		return "", false
 	}
 	return code, true

@@ -11,6 +11,7 @@ import (
 
 	"github.com/lausd/misis-intake/forms"
 	"github.com/lausd/misis-intake/ocr"
+	"github.com/lausd/misis-intake/validate"
 	"github.com/lausd/misis-intake/pipeline"
 	"github.com/lausd/misis-intake/raster"
 )
@@ -25,6 +26,7 @@ type processed struct {
 func runProcess(ctx context.Context, args []string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("process", flag.ContinueOnError)
 	workers := fs.Int("workers", runtime.NumCPU(), "Tesseract clients")
+	locPath := fs.String("locations", "", "locations CSV by which batch pages with no page number are parted by the places their school names name")
 	files, err := parseArgs(fs, args)
 	if err != nil {
 		return err
@@ -36,7 +38,15 @@ func runProcess(ctx context.Context, args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	eng, err := ocr.New(ocr.Config{Registry: reg, Workers: *workers})
+	cfg := ocr.Config{Registry: reg, Workers: *workers}
+	if *locPath != "" {
+		places, err := validate.ReadLocationsFile(*locPath)
+		if err != nil {
+			return err
+		}
+		cfg.Places = places
+	}
+	eng, err := ocr.New(cfg)
 	if err != nil {
 		return err
 	}
