@@ -11,9 +11,9 @@ import (
 
 	"github.com/lausd/misis-intake/forms"
 	"github.com/lausd/misis-intake/ocr"
-	"github.com/lausd/misis-intake/validate"
 	"github.com/lausd/misis-intake/pipeline"
 	"github.com/lausd/misis-intake/raster"
+	"github.com/lausd/misis-intake/validate"
 )
 
 // processed is what 'intake process' prints for one file.
