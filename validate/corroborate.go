@@ -207,24 +207,24 @@ func (j *judge) settleLocation(e Employee, byEmployee bool) {
 }
 
 // settleEmail settles an e-mail name made from the person's name, given
-// as its possible first/last splits (see nameSplits). One read within a
+// as its possible first/last splits (see nameSplits), when the name itself
+// is sure: the roster's, or written and read surely or settled (named says
+// which). One made from it exactly is settled as read; one read within a
 // fax's noise of exactly one such name (see readNoise) is taken as that
-// name when the name itself is sure: the roster's, or written and read
-// surely or settled (named says which). A name read unsurely is evidence
-// only for an e-mail that matches it exactly: the two may be misread
-// alike (Guzman read Guznian beside kguzman would turn a right e-mail
-// into a wrong one).
+// name. A name read unsurely is no evidence: the two may be misread alike
+// (TENNIFER beside tenniferc), or the name alone (Guzman read Guznian
+// would turn a right kguzman into a wrong one).
 func (j *judge) settleEmail(field string, names [][2]string, named bool) {
-	var made []string
-	for _, n := range names {
-		made = append(made, emailsFromName(n[0], n[1])...)
-	}
 	if !named {
 		return
 	}
 	j.settleIf(field, ByName, func(s string) bool {
-		local := strings.TrimSuffix(strings.ToLower(strings.TrimSpace(s)), "@"+districtDomain)
-		return slices.Contains(made, local)
+		for _, n := range names {
+			if EmailFromName(s, n[0], n[1]) {
+				return true
+			}
+		}
+		return false
 	})
 	v, read := j.reading.Values[field]
 	if !read || j.sure(field) {
@@ -233,6 +233,10 @@ func (j *judge) settleEmail(field string, names [][2]string, named bool) {
 	local := strings.ToLower(strings.TrimSpace(v.Text))
 	if strings.Contains(local, "@") {
 		return // an address outside the district is judged as written
+	}
+	var made []string
+	for _, n := range names {
+		made = append(made, emailsFromName(n[0], n[1])...)
 	}
 	if near, ok := nearest(local, made); ok {
 		j.settled[field], j.corrected[field] = ByName, near
