@@ -341,7 +341,6 @@ func scoreForm(ctx context.Context, cfg Config, env validate.Env, truth *corpus.
 		tl.failure = fmt.Sprintf("%s: truth names unknown revision %s %s", truth.ID, ft.Family, ft.Revision)
 		return
 	}
-	perPage := rev.TableRows()
 	names := make([]string, 0, len(ft.Fields))
 	for n := range ft.Fields {
 		names = append(names, n)
@@ -349,11 +348,7 @@ func scoreForm(ctx context.Context, cfg Config, env validate.Env, truth *corpus.
 	sort.Strings(names)
 	for _, name := range names {
 		want := ft.Fields[name]
-		tmpl := name
-		if row, col, ok := forms.SplitRowField(name); ok {
-			tmpl = forms.RowField((row-1)%perPage+1, col)
-		}
-		f := rev.Field(tmpl)
+		f := fieldOf(rev, name)
 		if f == nil {
 			continue
 		}
@@ -460,16 +455,11 @@ func scoreForm(ctx context.Context, cfg Config, env validate.Env, truth *corpus.
 // and a title is only judged, so a misspelling read in either is no
 // wrong value.
 func scoreSettled(rev *forms.Revision, truth *corpus.Truth, ft *corpus.FormTruth, r *forms.Reading, dec validate.Decision, tl *tally) {
-	perPage := rev.TableRows()
 	for _, st := range dec.Settled {
 		if st.By == validate.ByTitles || st.By == validate.ByRoster && st.Value == "" && isName(st.Field) {
 			continue
 		}
-		tmpl := st.Field
-		if row, col, ok := forms.SplitRowField(st.Field); ok {
-			tmpl = forms.RowField((row-1)%perPage+1, col)
-		}
-		f := rev.Field(tmpl)
+		f := fieldOf(rev, st.Field)
 		if f == nil || r == nil {
 			continue
 		}
@@ -488,6 +478,15 @@ func scoreSettled(rev *forms.Revision, truth *corpus.Truth, ft *corpus.FormTruth
 				Got: value, Want: want, Confidence: got.Confidence})
 		}
 	}
+}
+
+// fieldOf returns the revision's field a form's value is of: a batch
+// form's row numbers run on across its pages, the template's do not.
+func fieldOf(rev *forms.Revision, name string) *forms.Field {
+	if row, col, ok := forms.SplitRowField(name); ok {
+		name = forms.RowField((row-1)%rev.TableRows()+1, col)
+	}
+	return rev.Field(name)
 }
 
 // isName reports whether a field is a person's first or last name.

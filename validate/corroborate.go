@@ -324,8 +324,7 @@ func (j *judge) nearOnRoster(splits [][2]string) (Employee, bool) {
 			candidates = append(candidates, named...)
 		}
 	}
-	match, ok := oneNear(splits, candidates)
-	return match, ok
+	return oneNear(splits, candidates)
 }
 
 // named lists the employees of a name (an empty first or last name
