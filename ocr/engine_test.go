@@ -455,3 +455,30 @@ func TestReadWornDate(t *testing.T) {
 		t.Errorf("admin_signature_date = %q (%.2f, sure %v), want 11/05/2026, sure", v.Text, v.Confidence, v.Sure)
 	}
 }
+
+// TestReadFaintType reads a typed batch-removal page sent as a G4 fax
+// whose thin Courier strokes came through broken and grey (from a corpus
+// made with seed 3141). Taking only the ink as dark as the page's text,
+// Tesseract read 744 for 25716447 and 33403507 for 33403407; the faint
+// ink within the writing's extent belongs to it.
+func TestReadFaintType(t *testing.T) {
+	e, err := New(Config{Workers: 1, Now: func() time.Time { return time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close()
+	res := readFile(t, e, "testdata/faint-batch.pdf")
+	if len(res.Forms) != 1 {
+		t.Fatalf("got %d forms, want 1", len(res.Forms))
+	}
+	for field, want := range map[string]string{
+		"row01.employee_number": "25716447",
+		"row03.employee_number": "33403407",
+		"row04.employee_number": "12429534",
+		"row03.effective_date":  "09/25/2026",
+	} {
+		if v := res.Forms[0].Values[field]; v.Text != want {
+			t.Errorf("%s = %q (%.2f), want %q", field, v.Text, v.Confidence, want)
+		}
+	}
+}

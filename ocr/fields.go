@@ -38,7 +38,7 @@ type read struct {
 
 // readText reads a text, digits, date or e-mail field from its region.
 func (e *Engine) readText(t *tess, r region, f *forms.Field, ink inkOf) (read, error) {
-	k := ink.withoutStrays(r, f.Kind == forms.KindDigits || f.Kind == forms.KindDate)
+	k := ink.withoutStrays(r, f.Kind == forms.KindDigits || f.Kind == forms.KindDate).withFaint(r)
 	if len(k.blobs) == 0 {
 		return emptyRead(k), nil
 	}
@@ -131,6 +131,9 @@ const (
 	verifyAbove = 0.85
 	agreeGain   = 0.4
 	tieConf     = 0.94
+	// disputedConf is the most a reading of digits keeps when the
+	// character reader reads as many characters confidently, and others.
+	disputedConf = 0.6
 )
 
 // checkGlyphs reads digits and dates a second way, character by
@@ -215,7 +218,7 @@ func (e *Engine) checkGlyphs(rd read, k inkOf, r region, f *forms.Field, readAga
 		// person, never sure on its own.
 		return read{second.text, 0.5 * share}, nil
 	case disputed:
-		rd.conf = math.Min(rd.conf, 0.6)
+		rd.conf = math.Min(rd.conf, disputedConf)
 	}
 	return rd, nil
 }

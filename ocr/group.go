@@ -76,8 +76,8 @@ func continues(cur *forms.Reading, rev *forms.Revision, pages int, p pageResult,
 		return true
 	case mok && pages < m && pmok && pm == m:
 		return true // the page number is misread, the count agrees
-	case nok && n == 1 && p.values["page_number"].Confidence > 0.5:
-		return false // a new batch starts
+	case nok && n == 1 && p.values["page_number"].Confidence > disputedConf:
+		return false // a new batch starts (unless the number is disputed)
 	}
 	// Page numbers unread: a batch page right after a batch page of the same
 	// revision carries it on unless its header names another place.

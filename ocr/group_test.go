@@ -14,6 +14,8 @@ func TestGroup(t *testing.T) {
 	rows := batch.TableRows()
 	sure := func(s string) forms.Value { return forms.Value{Text: s, Confidence: 0.99, Sure: true} }
 	unsure := func(s string) forms.Value { return forms.Value{Text: s, Confidence: 0.3} }
+	// disputed is a reading the character reader disputed (see checkGlyphs).
+	disputed := func(s string) forms.Value { return forms.Value{Text: s, Confidence: disputedConf} }
 	// page makes a read batch page: its number, count and location, and
 	// the last name in its first row.
 	page := func(index int, n, m, loc forms.Value, first string) pageResult {
@@ -47,6 +49,8 @@ func TestGroup(t *testing.T) {
 			[]form{{"batch-removal", []int{2, 3}, []string{"Nguyen", "Reyes"}}}},
 		{"page number misread, count agrees", []pageResult{page(1, sure("1"), sure("3"), sure("1867"), "A"), page(2, unsure("7"), sure("3"), sure("1867"), "B"), page(3, sure("3"), sure("3"), sure("1867"), "C")},
 			[]form{{"batch-removal", []int{1, 2, 3}, []string{"A", "B", "C"}}}},
+		{"page 2 read as a disputed 1, count unread", []pageResult{page(1, sure("1"), unsure(""), sure("1867"), "A"), page(2, disputed("1"), sure("3"), unsure("1152"), "B")},
+			[]form{{"batch-removal", []int{1, 2}, []string{"A", "B"}}}},
 		{"numbers unread, same place", []pageResult{page(1, unsure(""), unsure(""), sure("1867"), "A"), page(2, unsure(""), unsure(""), unsure("1861"), "B")},
 			[]form{{"batch-removal", []int{1, 2}, []string{"A", "B"}}}},
 		{"two batches of one page", []pageResult{page(1, sure("1"), sure("1"), sure("1867"), "A"), page(2, sure("1"), sure("1"), sure("1867"), "B")},

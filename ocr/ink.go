@@ -145,6 +145,7 @@ type inkOf struct {
 	bounds image.Rectangle // of kept blobs
 	specks int             // blobs dropped as noise
 	mask   []bool          // kept ink pixels
+	thr    uint8           // pixels darker than this are ink
 }
 
 // findInk labels the ink of r (8-connected pixels darker than thr) and
@@ -153,8 +154,7 @@ type inkOf struct {
 func findInk(r region, thr uint8, minArea float64) inkOf {
 	w, h := r.img.Rect.Dx(), r.img.Rect.Dy()
 	label := make([]int32, w*h)
-	var out inkOf
-	out.mask = make([]bool, w*h)
+	out := inkOf{thr: thr, mask: make([]bool, w*h)}
 	minPx := int(minArea * r.px * r.px)
 	stack := make([]int, 0, 256)
 	var members []int
@@ -311,10 +311,40 @@ func (k inkOf) withoutStrays(r region, anywhere bool) inkOf {
 	return k.without(r.img.Rect.Dx(), drop...)
 }
 
+// withFaint returns k with the faint ink within the writing's extent put
+// in its mask: pixels lighter than ink but well darker than paper, away
+// from the print. A fax at 98 lines an inch draws a thin typed stroke one
+// line thick and breaks it, and cut at fieldDPI what is left of it is
+// grey: the diagonal of a 2 goes, and Tesseract reads its foot as a dash.
+// The faint pixels stay out of k's blobs, which count the writing's
+// pieces.
+func (k inkOf) withFaint(r region) inkOf {
+	if len(k.blobs) == 0 {
+		return k
+	}
+	faint := k.thr + (255-k.thr)/2
+	w, h := r.img.Rect.Dx(), r.img.Rect.Dy()
+	b := k.bounds.Inset(-int(faintReach*r.px + 0.5)).Intersect(image.Rect(0, 0, w, h))
+	out := k
+	out.mask = slices.Clone(k.mask)
+	for y := b.Min.Y; y < b.Max.Y; y++ {
+		for x := b.Min.X; x < b.Max.X; x++ {
+			if p := y*w + x; r.img.Pix[y*r.img.Stride+x] < faint && !r.near[p] {
+				out.mask[p] = true
+			}
+		}
+	}
+	return out
+}
+
+// faintReach is how far beyond the writing's extent, in points, faint ink
+// is taken for a part of it.
+const faintReach = 0.5
+
 // without returns k, whose mask is w pixels wide, without the pieces of
 // ink numbered drop, counted as specks.
 func (k inkOf) without(w int, drop ...int) inkOf {
-	out := inkOf{specks: k.specks + len(drop), mask: append([]bool(nil), k.mask...)}
+	out := inkOf{specks: k.specks + len(drop), mask: append([]bool(nil), k.mask...), thr: k.thr}
 	for i, b := range k.blobs {
 		if slices.Contains(drop, i) {
 			clearBlob(out.mask, w, b)
