@@ -41,7 +41,11 @@
 //     the registered template's ink there is whited out: text by Tesseract
 //     in single-line mode with the kind's character set, a read short of
 //     sure checked by a second read at another scale (and digits and dates
-//     by a second, character-by-character reader); role marks by the ink in the box and
+//     by a second, character-by-character reader, and where the two
+//     dispute Tesseract by a third that lays the characters of the faces
+//     forms are typed in over the ink: see typeface.go); the ink read is
+//     the ink as dark as the page's text and the faint ink within its
+//     extent; role marks by the ink in the box and
 //     a nearest-prototype classifier (A, R, or other: checks, crosses,
 //     scribbles) with Tesseract as second opinion; signatures by the size
 //     and spread of the ink on the line; the batch-removal table cell by

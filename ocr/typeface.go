@@ -1,0 +1,491 @@
+package ocr
+
+import (
+	"bytes"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/gen2brain/go-fitz"
+	"github.com/go-pdf/fpdf"
+
+	"github.com/lausd/misis-intake/forms"
+)
+
+// A third reader, for typed digits and dates. Type is set in a typeface,
+// and in the faces forms are typed in (Helvetica or Arial, Times, Courier)
+// every digit is as wide as every other: a typed number is a row of
+// equal cells. Where a fax has broken the strokes so that Tesseract and
+// the character reader (which reads piece by piece) both stumble, the
+// cells are still where the face puts them. readTyped lays each face's
+// characters over the ink, cell by cell, at the height the ink stands,
+// and keeps the string that matches best: a dynamic programme over the
+// pen's position, each character scored by the normalised correlation of
+// its blurred shape with the blurred ink under it.
+//
+// It reads only type: handwriting matches no face well, and then it says
+// so (a low fit), so its reading is not used.
+
+// typeFace is one face's characters, drawn large on a sheet.
+type typeFace struct {
+	name   string
+	glyphs map[byte]*typeGlyph
+	digitH float64 // height of the digits above the baseline, sheet pixels
+}
+
+// typeGlyph is one character as drawn on the sheet: ink densities over
+// its advance, from sheetAsc above the baseline to sheetDesc below.
+type typeGlyph struct {
+	adv float64 // advance, sheet pixels
+	w   int
+	ink []float32
+}
+
+const (
+	sheetSize = 40.0  // points: the size characters are drawn at
+	sheetDPI  = 300.0 // and the resolution they are rendered at
+	sheetAsc  = 0.85  // ems above the baseline kept
+	sheetDesc = 0.25  // ems below
+	typeChars = "0123456789/-"
+	typeScale = 2 // field pixels to a pixel of the band characters are matched on
+)
+
+var (
+	facesOnce sync.Once
+	faces     []*typeFace
+	facesErr  error
+)
+
+// coreFaces are the PDF core faces, which MuPDF carries: Helvetica (the
+// shape of Arial), Times and Courier.
+var coreFaces = []string{"Helvetica", "Times", "Courier"}
+
+// systemFaces are faces drawn from TrueType files when installed
+// (Debian's fonts-liberation): Arial's, Times New Roman's and Courier
+// New's metrics with shapes of their own, which Windows' faces share
+// more of than the core faces do (Courier New's 6 is not Courier's).
+var systemFaces = []string{
+	"/usr/share/fonts/truetype/liberation/LiberationSans-Regular.ttf",
+	"/usr/share/fonts/truetype/liberation/LiberationSerif-Regular.ttf",
+	"/usr/share/fonts/truetype/liberation/LiberationMono-Regular.ttf",
+}
+
+// typeFaces returns the faces, drawn on first use.
+func typeFaces() ([]*typeFace, error) {
+	facesOnce.Do(func() { faces, facesErr = drawFaces() })
+	return faces, facesErr
+}
+
+func drawFaces() ([]*typeFace, error) {
+	names := slices.Clone(coreFaces)
+	fonts := map[string][]byte{}
+	for _, path := range systemFaces {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			continue // not installed: the core faces serve
+		}
+		name := strings.TrimSuffix(filepath.Base(path), ".ttf")
+		names, fonts[name] = append(names, name), b
+	}
+	const gap = 1.5 * sheetSize
+	pdf := fpdf.NewCustom(&fpdf.InitType{UnitStr: "pt", Size: fpdf.SizeType{Wd: gap * float64(len(typeChars)+1), Ht: gap * float64(len(names)+1)}})
+	pdf.SetMargins(0, 0, 0)
+	pdf.SetAutoPageBreak(false, 0)
+	for name, b := range fonts {
+		pdf.AddUTF8FontFromBytes(name, "", b)
+	}
+	pdf.AddPage()
+	type at struct{ x, base, adv float64 }
+	pos := make([][]at, len(names))
+	for i, name := range names {
+		pdf.SetFont(name, "", sheetSize)
+		base := gap * float64(i+1)
+		for j := 0; j < len(typeChars); j++ {
+			x := gap * (float64(j) + 0.5)
+			pdf.Text(x, base, typeChars[j:j+1])
+			pos[i] = append(pos[i], at{x, base, pdf.GetStringWidth(typeChars[j : j+1])})
+		}
+	}
+	var buf bytes.Buffer
+	if err := pdf.Output(&buf); err != nil {
+		return nil, fmt.Errorf("typefaces: %w", err)
+	}
+	doc, err := fitz.NewFromMemory(buf.Bytes())
+	if err != nil {
+		return nil, fmt.Errorf("typefaces: %w", err)
+	}
+	defer doc.Close()
+	rgba, err := doc.ImageDPI(0, sheetDPI)
+	if err != nil {
+		return nil, fmt.Errorf("typefaces: %w", err)
+	}
+	k := sheetDPI / 72
+	em := sheetSize * k
+	up, down := int(sheetAsc*em), int(sheetDesc*em)
+	var out []*typeFace
+	for i, name := range names {
+		f := &typeFace{name: name, glyphs: map[byte]*typeGlyph{}}
+		for j, p := range pos[i] {
+			x0, base := int(math.Round(p.x*k)), int(math.Round(p.base*k))
+			g := &typeGlyph{adv: p.adv * k, w: int(math.Ceil(p.adv * k))}
+			g.ink = make([]float32, g.w*(up+down))
+			for y := 0; y < up+down; y++ {
+				for x := 0; x < g.w; x++ {
+					o := (base-up+y)*rgba.Stride + 4*(x0+x)
+					v := 1 - float32(rgba.Pix[o+1])/255
+					g.ink[y*g.w+x] = v
+					if v > 0.5 && typeChars[j] >= '0' && typeChars[j] <= '9' {
+						f.digitH = math.Max(f.digitH, float64(up-y))
+					}
+				}
+			}
+			f.glyphs[typeChars[j]] = g
+		}
+		out = append(out, f)
+	}
+	return out, nil
+}
+
+// cellShape is a character at the size of the ink being read: densities
+// over its advance (rounded), on the band the ink is read in, blurred as
+// the ink is; lead and tail are the first and last columns it inks.
+type cellShape struct {
+	w, h       int
+	digitH     int
+	ink        []float32
+	adv        float64
+	lead, tail int
+	sum, sumSq float64
+}
+
+// shapeKey names a cellShape: a face's character at a digit height.
+type shapeKey struct {
+	face string
+	char byte
+	h    int
+}
+
+var shapes sync.Map // shapeKey -> *cellShape
+
+// shape returns face's character c scaled so its digits stand h pixels,
+// on a band of up pixels above the baseline and down below.
+func (f *typeFace) shape(c byte, h int) *cellShape {
+	key := shapeKey{f.name, c, h}
+	if s, ok := shapes.Load(key); ok {
+		return s.(*cellShape)
+	}
+	g := f.glyphs[c]
+	s := float64(h) / f.digitH // band pixels per sheet pixel
+	up, down := bandOf(h)
+	em := sheetSize * sheetDPI / 72
+	sheetUp := int(sheetAsc * em)
+	sheetH := len(g.ink) / g.w
+	out := &cellShape{w: max(1, int(math.Round(g.adv*s))), h: up + down, digitH: h, adv: g.adv * s}
+	raw := make([]float32, out.w*out.h)
+	for y := 0; y < out.h; y++ {
+		y0 := float64(sheetUp) + float64(y-up)/s
+		y1 := y0 + 1/s
+		for x := 0; x < out.w; x++ {
+			x0, x1 := float64(x)/s, float64(x+1)/s
+			var sum, n float64
+			for sy := int(y0); sy < int(math.Ceil(y1)); sy++ {
+				for sx := int(x0); sx < int(math.Ceil(x1)); sx++ {
+					n++
+					if sy < 0 || sy >= sheetH || sx >= g.w {
+						continue
+					}
+					sum += float64(g.ink[sy*g.w+sx])
+				}
+			}
+			if n > 0 {
+				raw[y*out.w+x] = float32(sum / n)
+			}
+		}
+	}
+	out.lead, out.tail = out.w, -1
+	for x := 0; x < out.w; x++ {
+		for y := 0; y < out.h; y++ {
+			if raw[y*out.w+x] > 0.3 {
+				out.lead, out.tail = min(out.lead, x), max(out.tail, x)
+			}
+		}
+	}
+	out.ink = blur3(raw, out.w, out.h)
+	for _, v := range out.ink {
+		out.sum += float64(v)
+		out.sumSq += float64(v) * float64(v)
+	}
+	shapes.Store(key, out)
+	return out
+}
+
+// bandOf is how many pixels of band a line of digits h pixels high is
+// read on above its baseline and below it.
+func bandOf(h int) (up, down int) {
+	return h + h/6 + 2, h/4 + 2
+}
+
+// blur3 returns v (w×h) averaged over each pixel's 3×3 neighbourhood.
+func blur3(v []float32, w, h int) []float32 {
+	out := make([]float32, len(v))
+	for y := 0; y < h; y++ {
+		for x := 0; x < w; x++ {
+			var s float32
+			for dy := -1; dy <= 1; dy++ {
+				for dx := -1; dx <= 1; dx++ {
+					xx, yy := x+dx, y+dy
+					if xx >= 0 && yy >= 0 && xx < w && yy < h {
+						s += v[yy*w+xx]
+					}
+				}
+			}
+			out[y*w+x] = s / 9
+		}
+	}
+	return out
+}
+
+// typedRead is readTyped's answer: the string, how well the face fits the
+// ink (the characters' mean correlation) and how clearly the least clear
+// character beat the next best one there.
+type typedRead struct {
+	text   string
+	face   string
+	fit    float64
+	margin float64
+}
+
+// readTyped reads the kept ink of r as type in one of the faces, from the
+// characters chars.
+func readTyped(k inkOf, r region, chars string) (typedRead, error) {
+	fs, err := typeFaces()
+	if err != nil {
+		return typedRead{}, err
+	}
+	base, h := typeLine(k)
+	if h < 4*typeScale {
+		return typedRead{}, nil
+	}
+	// Characters are matched at half the field's resolution, where a
+	// stroke a fax broke by a pixel or two is whole again once blurred.
+	const f = typeScale
+	w := r.img.Rect.Dx()
+	hh := int(math.Round(float64(h) / f))
+	up, down := bandOf(hh)
+	// The ink on the band, blurred, and padded by two characters either
+	// side so characters may be laid over the ends.
+	pad := 2 * hh
+	bw, bh := (k.bounds.Dx()+f-1)/f+2*pad, up+down
+	x0, y0 := k.bounds.Min.X-f*pad, base-f*up
+	raw := make([]float32, bw*bh)
+	for y := 0; y < bh; y++ {
+		for x := 0; x < bw; x++ {
+			var sum float32
+			for dy := 0; dy < f; dy++ {
+				for dx := 0; dx < f; dx++ {
+					px, py := x0+f*x+dx, y0+f*y+dy
+					if px < 0 || py < 0 || px >= w || py >= r.img.Rect.Dy() || !k.mask[py*w+px] {
+						continue
+					}
+					sum += 1 - float32(r.img.Pix[py*r.img.Stride+px])/255
+				}
+			}
+			raw[y*bw+x] = sum / (f * f)
+		}
+	}
+	band := inkBand{ink: blur3(raw, bw, bh), w: bw, h: bh, up: up, left: pad, right: pad + (k.bounds.Dx()-1)/f}
+	h = hh
+	var best typedRead
+	for _, f := range fs {
+		for dh := -1; dh <= 1; dh++ {
+			got := band.read(f, h+dh, chars)
+			if got.text != "" && got.fit > best.fit {
+				best = got
+			}
+		}
+	}
+	return best, nil
+}
+
+// typedFit is the least fit at which a typed reading counts: type in
+// one of the faces fits them from about 0.8 up, and a fax worn too thin
+// to read, or handwriting, less.
+const typedFit = 0.8
+
+// typedAgreement returns the confidence the typed reader lends text, read
+// by Tesseract from the ink k of field f: from 0.97 at typedFit to 0.99 at
+// a perfect fit when it reads the same digits, otherwise 0.
+func typedAgreement(k inkOf, r region, f *forms.Field, text string) (float64, error) {
+	chars := digitSet
+	switch {
+	case f.Kind == forms.KindDate:
+		chars = dateSet
+	case isPhone(f):
+		chars = digitSet + "-"
+	}
+	tr, err := readTyped(k, r, chars)
+	if err != nil || tr.fit < typedFit || digits(tr.text) != digits(text) {
+		return 0, err
+	}
+	return 0.9 + 0.09*tr.fit, nil
+}
+
+// typeLine returns the baseline of the ink k (the row below its foot)
+// and the height of its characters: the median over its letter-sized
+// pieces, for a fax may break a digit into a short piece or two.
+func typeLine(k inkOf) (base, h int) {
+	tallest := 0
+	for _, b := range k.blobs {
+		tallest = max(tallest, b.bounds.Dy())
+	}
+	var feet, tops []int
+	for _, b := range k.blobs {
+		if 2*b.bounds.Dy() >= tallest {
+			feet, tops = append(feet, b.bounds.Max.Y), append(tops, b.bounds.Min.Y)
+		}
+	}
+	if len(feet) == 0 {
+		return 0, 0
+	}
+	sort.Ints(feet)
+	sort.Ints(tops)
+	base = feet[len(feet)/2]
+	return base, base - tops[len(tops)/2]
+}
+
+// inkBand is the blurred ink of a field on the band its line stands on;
+// left and right are the first and last columns holding ink.
+type inkBand struct {
+	ink         []float32
+	w, h        int
+	up          int // rows above the baseline
+	left, right int
+}
+
+// score is the normalised correlation of shape s with the band's ink
+// with the pen at x; a blank stretch of band scores -0.2.
+func (b inkBand) score(s *cellShape, x int) float64 {
+	var st, si, sii float64
+	up, _ := bandOf(s.digitH)
+	for y := 0; y < s.h; y++ {
+		by := y + b.up - up
+		if by < 0 || by >= b.h {
+			continue
+		}
+		row := b.ink[by*b.w:]
+		srow := s.ink[y*s.w:]
+		for i := 0; i < s.w; i++ {
+			xx := x + i
+			if xx < 0 || xx >= b.w {
+				continue
+			}
+			v := float64(row[xx])
+			st += float64(srow[i]) * v
+			si += v
+			sii += v * v
+		}
+	}
+	n := float64(s.w * s.h)
+	vi := sii - si*si/n
+	vt := s.sumSq - s.sum*s.sum/n
+	if vi < 1e-6 || vt < 1e-6 {
+		return -0.2
+	}
+	return (st - s.sum*si/n) / math.Sqrt(vi*vt)
+}
+
+// read lays face f's characters, their digits h pixels high, over the
+// band: the best string whose first character's ink starts where the
+// band's does, whose last one's ends where it ends, each pen step being
+// the character's advance give or take a pixel.
+func (b inkBand) read(f *typeFace, h int, chars string) typedRead {
+	const slack = 2
+	shapesOf := make([]*cellShape, len(chars))
+	for i := range chars {
+		shapesOf[i] = f.shape(chars[i], h)
+	}
+	type node struct {
+		total float64 // the characters' scores, each weighted by its advance
+		width float64 // the advances
+		prevX int
+		prevC int
+		ok    bool
+	}
+	// dp[x][c]: the best string so far whose last character is chars[c]
+	// with its pen at x.
+	dp := make([][]node, b.w)
+	scores := make([][]float64, b.w)
+	scoreAt := func(x int) []float64 {
+		if scores[x] == nil {
+			scores[x] = make([]float64, len(chars))
+			for c, s := range shapesOf {
+				scores[x][c] = b.score(s, x)
+			}
+		}
+		return scores[x]
+	}
+	bestEnd, bestX, bestC := math.Inf(-1), -1, -1
+	for x := 0; x < b.w; x++ {
+		for c, s := range shapesOf {
+			var n node
+			if lead := x + s.lead; lead >= b.left-slack && lead <= b.left+slack {
+				n = node{ok: true, prevX: -1, prevC: -1}
+			}
+			for pc, ps := range shapesOf {
+				step := int(math.Round(ps.adv))
+				for j := -1; j <= 1; j++ {
+					px := x - step - j
+					if px < 0 || dp[px] == nil || !dp[px][pc].ok {
+						continue
+					}
+					cand := dp[px][pc]
+					t := cand.total - 0.02*math.Abs(float64(j))*ps.adv
+					if !n.ok || t > n.total {
+						n = node{total: t, width: cand.width, prevX: px, prevC: pc, ok: true}
+					}
+				}
+			}
+			if !n.ok {
+				continue
+			}
+			if dp[x] == nil {
+				dp[x] = make([]node, len(chars))
+			}
+			n.total += scoreAt(x)[c] * s.adv
+			n.width += s.adv
+			dp[x][c] = n
+			if tail := x + s.tail; tail >= b.right-slack && tail <= b.right+slack {
+				if mean := n.total / n.width; mean > bestEnd {
+					bestEnd, bestX, bestC = mean, x, c
+				}
+			}
+		}
+	}
+	if bestX < 0 {
+		return typedRead{}
+	}
+	var text []byte
+	margin := math.Inf(1)
+	for x, c := bestX, bestC; x >= 0; {
+		text = append(text, chars[c])
+		sc := scoreAt(x)
+		next := math.Inf(-1)
+		for o, v := range sc {
+			if o != c {
+				next = math.Max(next, v)
+			}
+		}
+		margin = math.Min(margin, sc[c]-next)
+		n := dp[x][c]
+		x, c = n.prevX, n.prevC
+	}
+	for i, j := 0, len(text)-1; i < j; i, j = i+1, j-1 {
+		text[i], text[j] = text[j], text[i]
+	}
+	return typedRead{text: string(text), face: f.name, fit: bestEnd, margin: margin}
+}

@@ -1,0 +1,95 @@
+package ocr
+
+import (
+	"image"
+	"testing"
+
+	"github.com/lausd/misis-intake/forms"
+)
+
+// TestReadTyped reads digits and dates typed in fonts metric-compatible
+// with the faces the typed reader knows (Liberation's Sans, Serif and
+// Mono stand for Arial, Times and Courier, drawn by another hand than
+// MuPDF's), whole and as a worn fax leaves them, and handwriting, which
+// fits no face.
+func TestReadTyped(t *testing.T) {
+	const lib = "/usr/share/fonts/truetype/liberation/"
+	cases := []struct {
+		name, font string
+		size       float64
+		text       string
+		chars      string
+		worn       bool
+		typed      bool // read as type: the text, at typedFit or better
+	}{
+		{"sans", lib + "LiberationSans-Regular.ttf", 10, "72186524", digitSet, false, true},
+		{"serif", lib + "LiberationSerif-Regular.ttf", 11, "30495817", digitSet, false, true},
+		{"mono", lib + "LiberationMono-Regular.ttf", 10, "96050120", digitSet, false, true},
+		{"mono date", lib + "LiberationMono-Regular.ttf", 10, "11/21/2026", dateSet, false, true},
+		{"sans date", lib + "LiberationSans-Regular.ttf", 10, "09/29/2026", dateSet, false, true},
+		{"mono, worn", lib + "LiberationMono-Regular.ttf", 10, "32854868", digitSet, true, true},
+		{"sans, worn", lib + "LiberationSans-Regular.ttf", 10, "63308792", digitSet, true, true},
+		{"dejavu, no face of its own", printFont, 10, "45170938", digitSet, false, true},
+		{"hand", handFont, 14, "12345678", digitSet, false, false},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			img := image.NewGray(image.Rect(0, 0, 500, 84)) // 120 x 20 points
+			for i := range img.Pix {
+				img.Pix[i] = 255
+			}
+			p := pen{img, fieldDPI, loadFace(t, c.font, c.size, fieldDPI)}
+			p.text(forms.Box{W: 120, H: 20}, c.text)
+			if c.worn {
+				// Strokes broken every seventh column, and grey.
+				for i, v := range img.Pix {
+					switch {
+					case i%img.Stride%7 == 0:
+						img.Pix[i] = 255
+					case v < 128:
+						img.Pix[i] = 150
+					}
+				}
+			}
+			r := region{img: img, near: make([]bool, len(img.Pix)), px: fieldDPI / 72, box: boxF{0, 0, 120, 20}}
+			k := findInk(r, 160, minBlob).withFaint(r)
+			got, err := readTyped(k, r, c.chars)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if c.typed && (got.text != c.text || got.fit < typedFit) {
+				t.Errorf("read %q in %s, fit %.2f; want %q at %.2f or better", got.text, got.face, got.fit, c.text, typedFit)
+			}
+			if !c.typed && got.fit >= typedFit {
+				t.Errorf("read %q in %s, fit %.2f; want a fit below %.2f", got.text, got.face, got.fit, typedFit)
+			}
+		})
+	}
+}
+
+// TestTypedAgreement checks what the typed reader lends a reading of a
+// typed employee number: a sure confidence where it reads the same
+// digits, nothing where it reads others.
+func TestTypedAgreement(t *testing.T) {
+	img := image.NewGray(image.Rect(0, 0, 500, 84))
+	for i := range img.Pix {
+		img.Pix[i] = 255
+	}
+	p := pen{img, fieldDPI, loadFace(t, "/usr/share/fonts/truetype/liberation/LiberationMono-Regular.ttf", 10, fieldDPI)}
+	p.text(forms.Box{W: 120, H: 20}, "92351281")
+	r := region{img: img, near: make([]bool, len(img.Pix)), px: fieldDPI / 72, box: boxF{0, 0, 120, 20}}
+	k := findInk(r, 128, minBlob)
+	f := &forms.Field{Name: "employee_number", Kind: forms.KindDigits}
+	for _, c := range []struct {
+		text string
+		sure bool
+	}{{"92351281", true}, {"92351261", false}, {"9235128", false}} {
+		got, err := typedAgreement(k, r, f, c.text)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if sure := got >= DefaultThresholds.Digits; sure != c.sure {
+			t.Errorf("%s: lends %.3f, want sure %v", c.text, got, c.sure)
+		}
+	}
+}
