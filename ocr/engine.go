@@ -140,11 +140,11 @@ type Config struct {
 	Places Places
 }
 
-// Places names the location a school/office name is: the code of the one
-// location whose name it is within the noise of a hand and a fax, or ok
-// false (validate.MemLocations is one).
+// Places tells whether two school/office names, read within the noise of
+// a hand and a fax, name two of the district's locations
+// (validate.MemLocations does).
 type Places interface {
-	Place(name string) (code string, ok bool)
+	Differ(a, b string) bool
 }
 
 // Engine reads pages into forms. It is safe for concurrent use.

@@ -90,13 +90,11 @@ func continues(cur *forms.Reading, rev *forms.Revision, pages int, p pageResult,
 	// Hand-printed school names read through a fax are seldom sure, but
 	// each is near one school's name and far from the rest: two pages
 	// whose names are two schools' are two batches (Garfield and Reseda
-	// Senior High, each a one-page batch with no page number written).
-	if places != nil {
-		a, aok := places.Place(p.values["school_name"].Text)
-		b, bok := places.Place(cur.Values["school_name"].Text)
-		if aok && bok && a != b {
-			return false
-		}
+	// Senior High, each a one-page batch with no page number written), as
+	// are two of which one names Portola Middle and the other is near
+	// Calabash and Malabar Street Elementary but not Portola.
+	if places != nil && places.Differ(p.values["school_name"].Text, cur.Values["school_name"].Text) {
+		return false
 	}
 	return true
 }

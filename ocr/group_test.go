@@ -112,7 +112,8 @@ func TestGroup(t *testing.T) {
 // fakePlaces names the places of the school names it lists.
 type fakePlaces map[string]string
 
-func (f fakePlaces) Place(name string) (string, bool) {
-	code, ok := f[name]
-	return code, ok
+func (f fakePlaces) Differ(a, b string) bool {
+	pa, aok := f[a]
+	pb, bok := f[b]
+	return aok && bok && pa != pb
 }

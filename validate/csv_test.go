@@ -369,6 +369,40 @@ func TestPlace(t *testing.T) {
 	}
 }
 
+func TestDiffer(t *testing.T) {
+	locs, err := ReadLocations(strings.NewReader(`location_code,name,owner
+6944,Garfield Senior High,East
+7280,Reseda Senior High,Northwest
+5657,Portola Middle,Northwest
+3919,Calabash Street Elementary,Northwest
+5110,Malabar Street Elementary,East
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		a, b string
+		want bool
+	}{
+		{"Garfield Senior High", "ReSGDA S&EMIOR HIOH", true},
+		{"CARFIELD SEMIOR HICH", "GARTIELD SEMOR Wich", false},
+		// Near Calabash and Malabar Street Elementary (which of the two,
+		// not surely), and not near Portola Middle.
+		{"PORTOLA MIDDLE", "CANCABASW STREET BUEMEN TARY", true},
+		{"CANCABASW STREET BUEMEN TARY", "PORTOLA MIDDLE", true},
+		// Near Malabar Street Elementary too: it may be that school.
+		{"MALABAR STREET ELEMENTARY", "CANCABASW STREET BUEMEN TARY", false},
+		{"CARFIELD SEMIOR HICH", "Tat Genwe Bish", false}, // near no place: says nothing
+		{"CARFIELD SEMIOR HICH", "Dana", false},
+		{"Tat Genwe Bish", "Senior High", false},
+	}
+	for _, tt := range tests {
+		if got := locs.Differ(tt.a, tt.b); got != tt.want {
+			t.Errorf("Differ(%q, %q) = %v, want %v", tt.a, tt.b, got, tt.want)
+		}
+	}
+}
+
 func TestWriteLocations(t *testing.T) {
 	locs, err := ReadLocations(strings.NewReader(testLocationsCSV))
 	if err != nil {

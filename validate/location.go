@@ -227,6 +227,46 @@ func (m *MemLocations) Place(name string) (code string, ok bool) {
 	return code, true
 }
 
+// Differ reports whether two school/office names read from two pages name
+// two places: each names one (Place) and they are two, or one names a
+// place and the other, though near the names of places (within
+// placeNear), is not near that one's. A name read too garbled to be near
+// any place's says nothing.
+func (m *MemLocations) Differ(a, b string) bool {
+	pa, aok := m.Place(a)
+	pb, bok := m.Place(b)
+	switch {
+	case aok && bok:
+		return pa != pb
+	case aok:
+		return m.notOnly(b, pa)
+	case bok:
+		return m.notOnly(a, pb)
+	}
+	return false
+}
+
+// notOnly reports whether name is near the names of places (within
+// placeNear) and code's is not among them.
+func (m *MemLocations) notOnly(name, code string) bool {
+	f := FoldName(name)
+	if len(f) < 6 {
+		return false
+	}
+	nearAny := false
+	for _, c := range m.order {
+		n := FoldName(m.byCode[c].Name)
+		if float64(editDistance(f, n))/float64(max(len(f), len(n))) > placeNear {
+			continue
+		}
+		if c == code {
+			return false
+		}
+		nearAny = true
+	}
+	return nearAny
+}
+
 // How near a name read must be to a location's name, and how much nearer
 // than to any other, for Place to name it (a share of the longer name's
 // letters). On six corpora every batch page's school name so named the
