@@ -482,3 +482,22 @@ func TestReadFaintType(t *testing.T) {
 		}
 	}
 }
+
+// TestRegisterHeavyHand registers a batch-removal page faxed in G4 whose
+// table a heavy hand filled edge to edge (from a corpus made with seed
+// 2718): the rows' ink profile matched the writing rather than the
+// rules, the coarse pass put the page a third of an inch off, and two of
+// 17 landmarks were found. Matched on the header alone, the page aligns.
+func TestRegisterHeavyHand(t *testing.T) {
+	res := readFile(t, testEngine(t), "testdata/heavy-hand-batch.pdf")
+	if len(res.Pages) != 1 {
+		t.Fatalf("got %d pages, want 1", len(res.Pages))
+	}
+	got := res.Pages[0]
+	if got.Family != "batch-removal" || got.Revision != "05/01/2023" || got.FormPage != 1 || got.Problem != "" {
+		t.Fatalf("identified %+v, want batch-removal 05/01/2023 page 1 with no problem", got)
+	}
+	if got.Residual > 0.75 {
+		t.Errorf("residual %.2f points, want at most 0.75", got.Residual)
+	}
+}

@@ -607,9 +607,13 @@ func (e *Engine) identifyRevision(t *tess, sc *scanned, h header) (ident, error)
 	}
 	f := fits[id.rev]
 	if f == nil {
-		// Not tried yet, or it did not align.
+		// Not tried yet, or it did not align: then perhaps a heavy hand
+		// in its table misled the coarse pass (see registerHeader).
 		for n := 1; n <= len(id.rev.Pages); n++ {
 			reg, err := e.tmpl.register(sc, id.rev, n)
+			if errors.Is(err, ErrNoRegistration) {
+				reg, err = e.tmpl.registerHeader(sc, id.rev, n)
+			}
 			if err != nil && !errors.Is(err, ErrNoRegistration) {
 				return ident{}, err
 			}

@@ -420,11 +420,30 @@ func newScanned(img *image.Gray, dpi float64) *scanned {
 
 // register aligns a scanned upright page to page n of rev.
 func (t *templates) register(s *scanned, rev *forms.Revision, n int) (registration, error) {
+	return t.registerOn(s, rev, n, 1)
+}
+
+// registerHeader registers s as register does, the coarse pass matching
+// the rows' ink of the header alone. A batch table filled in a heavy hand
+// can outweigh its rules in the rows' profile, and the coarse pass then
+// puts the page's rows off; the header above the table is printed alone.
+func (t *templates) registerHeader(s *scanned, rev *forms.Revision, n int) (registration, error) {
+	return t.registerOn(s, rev, n, headerShare)
+}
+
+// headerShare is the share of the page from its top whose rows' ink the
+// second coarse pass matches: the title, the instructions and the header
+// fields, above any table.
+const headerShare = 0.35
+
+// registerOn registers s to page n of rev, its coarse pass matching the
+// rows' ink over the top share of the template.
+func (t *templates) registerOn(s *scanned, rev *forms.Revision, n int, share float64) (registration, error) {
 	l, err := t.layout(rev, n)
 	if err != nil {
 		return registration{}, err
 	}
-	m0, err := coarseAlign(s, l)
+	m0, err := coarseAlign(s, l, share)
 	if err != nil {
 		return registration{}, err
 	}
@@ -449,9 +468,9 @@ func (t *templates) register(s *scanned, rev *forms.Revision, n int) (registrati
 }
 
 // coarseAlign finds scale and offset of the deskewed page against the
-// template from ink profiles at coarseDPI; the map it returns is to the
-// full page's pixels.
-func coarseAlign(s *scanned, l *layout) (affine, error) {
+// template from ink profiles at coarseDPI, the rows' over the top share
+// of the template; the map it returns is to the full page's pixels.
+func coarseAlign(s *scanned, l *layout, share float64) (affine, error) {
 	small := s.coarse
 	cd := s.dpi / float64(s.coarseF) // resolution of small
 	skew := s.skew
@@ -461,7 +480,8 @@ func coarseAlign(s *scanned, l *layout) (affine, error) {
 	k := cd / coarseDPI
 	maxOff := 1.1 * coarseDPI // half an inch of shift, the rest from scale
 	offR := float64(small.Rect.Dx()/8 + 4)
-	sy, oy, cy := fit1D(l.rowProf, resampleProfile(rows, k, offR), maxOff)
+	top := l.rowProf[:max(1, int(share*float64(len(l.rowProf))))]
+	sy, oy, cy := fit1D(top, resampleProfile(rows, k, offR), maxOff)
 	offC := float64(small.Rect.Dx()/8 + 4)
 	sx, ox, cx := fit1D(l.colProf, resampleProfile(cols, k, offC), maxOff)
 	// A batch table full of handwriting matches its blank rows only
