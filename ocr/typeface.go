@@ -300,13 +300,21 @@ func readTyped(k inkOf, r region, chars string) (typedRead, error) {
 	}
 	band := inkBand{ink: blur3(raw, bw, bh), w: bw, h: bh, up: up, left: pad, right: pad + (k.bounds.Dx()-1)/f}
 	h = hh
+	// Each face at the height measured, then the best face a pixel
+	// shorter and taller.
 	var best typedRead
+	var bestFace *typeFace
 	for _, f := range fs {
-		for dh := -1; dh <= 1; dh++ {
-			got := band.read(f, h+dh, chars)
-			if got.text != "" && got.fit > best.fit {
-				best = got
-			}
+		if got := band.read(f, h, chars); got.text != "" && got.fit > best.fit {
+			best, bestFace = got, f
+		}
+	}
+	if bestFace == nil {
+		return best, nil
+	}
+	for _, dh := range []int{-1, 1} {
+		if got := band.read(bestFace, h+dh, chars); got.text != "" && got.fit > best.fit {
+			best = got
 		}
 	}
 	return best, nil
@@ -317,22 +325,29 @@ func readTyped(k inkOf, r region, chars string) (typedRead, error) {
 // to read, or handwriting, less.
 const typedFit = 0.8
 
-// typedAgreement returns the confidence the typed reader lends text, read
-// by Tesseract from the ink k of field f: from 0.97 at typedFit to 0.99 at
-// a perfect fit when it reads the same digits, otherwise 0.
-func typedAgreement(k inkOf, r region, f *forms.Field, text string) (float64, error) {
-	chars := digitSet
+// clearTyped is the fit at which a typed reading is taken over
+// Tesseract's where only it has the field's form (eight digits, a date).
+const clearTyped = 0.85
+
+// typedChars returns the characters the typed reader may read in f.
+func typedChars(f *forms.Field) string {
 	switch {
 	case f.Kind == forms.KindDate:
-		chars = dateSet
+		return dateSet
 	case isPhone(f):
-		chars = digitSet + "-"
+		return digitSet + "-"
 	}
-	tr, err := readTyped(k, r, chars)
-	if err != nil || tr.fit < typedFit || digits(tr.text) != digits(text) {
-		return 0, err
+	return digitSet
+}
+
+// lends returns the confidence the typed reading tr lends text, read by
+// Tesseract from the same ink: from 0.972 at typedFit to 0.99 at a
+// perfect fit when it reads the same digits, otherwise 0.
+func (tr typedRead) lends(text string) float64 {
+	if tr.fit < typedFit || digits(tr.text) != digits(text) {
+		return 0
 	}
-	return 0.9 + 0.09*tr.fit, nil
+	return 0.9 + 0.09*tr.fit
 }
 
 // typeLine returns the baseline of the ink k (the row below its foot)

@@ -67,10 +67,10 @@ func TestReadTyped(t *testing.T) {
 	}
 }
 
-// TestTypedAgreement checks what the typed reader lends a reading of a
+// TestTypedLends checks what the typed reader lends a reading of a
 // typed employee number: a sure confidence where it reads the same
 // digits, nothing where it reads others.
-func TestTypedAgreement(t *testing.T) {
+func TestTypedLends(t *testing.T) {
 	img := image.NewGray(image.Rect(0, 0, 500, 84))
 	for i := range img.Pix {
 		img.Pix[i] = 255
@@ -80,15 +80,15 @@ func TestTypedAgreement(t *testing.T) {
 	r := region{img: img, near: make([]bool, len(img.Pix)), px: fieldDPI / 72, box: boxF{0, 0, 120, 20}}
 	k := findInk(r, 128, minBlob)
 	f := &forms.Field{Name: "employee_number", Kind: forms.KindDigits}
+	typed, err := readTyped(k, r, typedChars(f))
+	if err != nil {
+		t.Fatal(err)
+	}
 	for _, c := range []struct {
 		text string
 		sure bool
 	}{{"92351281", true}, {"92351261", false}, {"9235128", false}} {
-		got, err := typedAgreement(k, r, f, c.text)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if sure := got >= DefaultThresholds.Digits; sure != c.sure {
+		if got := typed.lends(c.text); (got >= DefaultThresholds.Digits) != c.sure {
 			t.Errorf("%s: lends %.3f, want sure %v", c.text, got, c.sure)
 		}
 	}
