@@ -66,12 +66,10 @@ var (
 var coreFaces = []string{"Helvetica", "Times", "Courier"}
 
 // systemFaces are faces drawn from TrueType files when installed
-// (Debian's fonts-liberation): Arial's, Times New Roman's and Courier
-// New's metrics with shapes of their own, which Windows' faces share
-// more of than the core faces do (Courier New's 6 is not Courier's).
+// (Debian's fonts-liberation): Courier New's metrics with shapes of its
+// own, nearer Windows' Courier New than Courier is (its 6 is not
+// Courier's). Liberation's Sans and Serif read as Helvetica and Times do.
 var systemFaces = []string{
-	"/usr/share/fonts/truetype/liberation/LiberationSans-Regular.ttf",
-	"/usr/share/fonts/truetype/liberation/LiberationSerif-Regular.ttf",
 	"/usr/share/fonts/truetype/liberation/LiberationMono-Regular.ttf",
 }
 
@@ -298,10 +296,11 @@ func readTyped(k inkOf, r region, chars string) (typedRead, error) {
 			raw[y*bw+x] = sum / (f * f)
 		}
 	}
-	band := inkBand{ink: blur3(raw, bw, bh), w: bw, h: bh, up: up, left: pad, right: pad + (k.bounds.Dx()-1)/f}
+	band := newInkBand(blur3(raw, bw, bh), bw, bh, up, pad, pad+(k.bounds.Dx()-1)/f)
 	h = hh
 	// Each face at the height measured, then the best face a pixel
-	// shorter and taller.
+	// shorter and taller, unless it fits too poorly for that to matter
+	// (handwriting).
 	var best typedRead
 	var bestFace *typeFace
 	for _, f := range fs {
@@ -309,7 +308,7 @@ func readTyped(k inkOf, r region, chars string) (typedRead, error) {
 			best, bestFace = got, f
 		}
 	}
-	if bestFace == nil {
+	if bestFace == nil || best.fit < typedFit-0.1 {
 		return best, nil
 	}
 	for _, dh := range []int{-1, 1} {
@@ -380,31 +379,29 @@ type inkBand struct {
 	w, h        int
 	up          int // rows above the baseline
 	left, right int
+	sum, sumSq  []float64 // integral images of ink and its square, (w+1)×(h+1)
 }
 
 // score is the normalised correlation of shape s with the band's ink
 // with the pen at x; a blank stretch of band scores -0.2.
 func (b inkBand) score(s *cellShape, x int) float64 {
-	var st, si, sii float64
 	up, _ := bandOf(s.digitH)
-	for y := 0; y < s.h; y++ {
-		by := y + b.up - up
-		if by < 0 || by >= b.h {
-			continue
-		}
-		row := b.ink[by*b.w:]
-		srow := s.ink[y*s.w:]
-		for i := 0; i < s.w; i++ {
-			xx := x + i
-			if xx < 0 || xx >= b.w {
-				continue
-			}
-			v := float64(row[xx])
-			st += float64(srow[i]) * v
-			si += v
-			sii += v * v
-		}
+	y0, y1 := max(0, b.up-up), min(b.h, s.h+b.up-up) // band rows under the shape
+	x0, x1 := max(0, x), min(b.w, x+s.w)
+	if y0 >= y1 || x0 >= x1 {
+		return -0.2
 	}
+	var st float64
+	for by := y0; by < y1; by++ {
+		row := b.ink[by*b.w+x0 : by*b.w+x1]
+		srow := s.ink[(by-b.up+up)*s.w+x0-x:]
+		var acc float32
+		for i, v := range row {
+			acc += srow[i] * v
+		}
+		st += float64(acc)
+	}
+	si, sii := b.sums(x0, y0, x1, y1)
 	n := float64(s.w * s.h)
 	vi := sii - si*si/n
 	vt := s.sumSq - s.sum*s.sum/n
@@ -412,6 +409,33 @@ func (b inkBand) score(s *cellShape, x int) float64 {
 		return -0.2
 	}
 	return (st - s.sum*si/n) / math.Sqrt(vi*vt)
+}
+
+// sums returns the sum of the band's ink over the rectangle [x0,x1) ×
+// [y0,y1), and of its squares, from the integral images.
+func (b inkBand) sums(x0, y0, x1, y1 int) (sum, sumSq float64) {
+	w := b.w + 1
+	at := func(t []float64) float64 {
+		return t[y1*w+x1] - t[y0*w+x1] - t[y1*w+x0] + t[y0*w+x0]
+	}
+	return at(b.sum), at(b.sumSq)
+}
+
+// newInkBand returns the band of blurred ink ink (w×h) with its integral
+// images.
+func newInkBand(ink []float32, w, h, up, left, right int) inkBand {
+	b := inkBand{ink: ink, w: w, h: h, up: up, left: left, right: right}
+	b.sum, b.sumSq = make([]float64, (w+1)*(h+1)), make([]float64, (w+1)*(h+1))
+	for y := 0; y < h; y++ {
+		var rs, rss float64
+		for x := 0; x < w; x++ {
+			v := float64(ink[y*w+x])
+			rs, rss = rs+v, rss+v*v
+			i := (y+1)*(w+1) + x + 1
+			b.sum[i], b.sumSq[i] = b.sum[i-w-1]+rs, b.sumSq[i-w-1]+rss
+		}
+	}
+	return b
 }
 
 // read lays face f's characters, their digits h pixels high, over the
