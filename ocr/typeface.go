@@ -333,8 +333,6 @@ func typedChars(f *forms.Field) string {
 	switch {
 	case f.Kind == forms.KindDate:
 		return dateSet
-	case isPhone(f):
-		return digitSet + "-"
 	}
 	return digitSet
 }
