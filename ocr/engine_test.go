@@ -501,3 +501,22 @@ func TestRegisterHeavyHand(t *testing.T) {
 		t.Errorf("residual %.2f points, want at most 0.75", got.Residual)
 	}
 }
+
+// TestIdentifyStampMisreadOnce identifies a batch-removal page faxed in
+// G4 whose stamp one read takes for 08/01/2023 (unsurely) and the other
+// for 05/01/2023, the posted revision whose layout alone the page has
+// (from a corpus made with seed 2718). The clear read is of the revision
+// itself, no sign of another: the page is 05/01/2023, surely.
+func TestIdentifyStampMisreadOnce(t *testing.T) {
+	res := readFile(t, testEngine(t), "testdata/stamp-misread-batch.pdf")
+	if len(res.Pages) != 1 {
+		t.Fatalf("got %d pages, want 1", len(res.Pages))
+	}
+	got := res.Pages[0]
+	if got.Family != "batch-removal" || got.Revision != "05/01/2023" || !got.Known {
+		t.Fatalf("identified %+v, want batch-removal 05/01/2023", got)
+	}
+	if got.Confidence < 0.8 {
+		t.Errorf("confidence %.2f (%s), want at least 0.8", got.Confidence, got.Problem)
+	}
+}

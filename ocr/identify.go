@@ -412,6 +412,20 @@ func nearLayout(fam *forms.Family, layout *forms.Revision, band string, bandConf
 		(nearKnown(fam, box) == layout || nearKnown(fam, band) == layout)
 }
 
+// offStampConf is the confidence of the clearer of the two stamp reads
+// (a, read at ca, and b, at cb) that are not stamp, the posted revision's:
+// a read of the revision itself, however clear, is no sign of another.
+func offStampConf(stamp, a string, ca float64, b string, cb float64) float64 {
+	c := 0.0
+	if a != stamp {
+		c = math.Max(c, ca)
+	}
+	if b != stamp {
+		c = math.Max(c, cb)
+	}
+	return c
+}
+
 // unclearStamp is the confidence below which a stamp read as no posted
 // revision gives way to the layout; clearStamp the confidence from which
 // a stamp a digit from a posted revision may be a revision of its own.
@@ -544,7 +558,7 @@ func (e *Engine) identifyRevision(t *tess, sc *scanned, h header) (ident, error)
 		// person confirms (the confidence stays low). Its fields are read
 		// meanwhile.
 		id.stamp, id.conf = best.rev.Stamp, 0.6*title
-		if layoutTells && math.Max(c2, h.stampConf) < clearStamp {
+		if layoutTells && offStampConf(best.rev.Stamp, h.stamp, h.stampConf, s2, c2) < clearStamp {
 			id.conf = 0.85 * title
 		}
 		id.problem = fmt.Sprintf("the stamp reads %s and %s, not both surely; taken as %s, a digit away, whose layout the page has", h.stamp, s2, best.rev.Stamp)
