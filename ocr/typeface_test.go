@@ -93,3 +93,29 @@ func TestTypedLends(t *testing.T) {
 		}
 	}
 }
+
+// TestTypedReadsMisreadDate gives checkGlyphs a typed date Tesseract read
+// twice as 41/16/2026, no date at all (as a G4 fax of seed 2718 had it):
+// the typed reader's 11/16/2026 is the value shown, for a person to
+// confirm.
+func TestTypedReadsMisreadDate(t *testing.T) {
+	e := testEngine(t)
+	field := &forms.Field{Name: "user_signature_date", Kind: forms.KindDate, Box: forms.Box{W: 120, H: 20}}
+	img := image.NewGray(image.Rect(0, 0, 500, 84))
+	for i := range img.Pix {
+		img.Pix[i] = 255
+	}
+	p := pen{img, fieldDPI, loadFace(t, "/usr/share/fonts/truetype/liberation/LiberationSans-Regular.ttf", 10, fieldDPI)}
+	p.text(field.Box, "11/16/2026")
+	r := region{img: img, near: make([]bool, len(img.Pix)), px: fieldDPI / 72, box: boxF{0, 0, 120, 20}}
+	k := findInk(r, 128, minBlob)
+	misread := read{"41/16/2026", 0.27}
+	again := func() (read, error) { return misread, nil }
+	got, err := e.checkGlyphs(misread, k, r, field, again)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.text != "11/16/2026" || got.conf >= e.thr.For(forms.KindDate) {
+		t.Errorf("read %q at %.2f, want 11/16/2026 short of sure", got.text, got.conf)
+	}
+}
