@@ -37,7 +37,7 @@ type read struct {
 }
 
 // readText reads a text, digits, date or e-mail field from its region.
-func (e *Engine) readText(t *tess, r region, f *forms.Field, ink inkOf) (read, error) {
+func (e *Engine) readText(t *tess, r region, f *forms.Field, ink inkOf, page *typedTally) (read, error) {
 	k := ink.withoutStrays(r, f.Kind == forms.KindDigits || f.Kind == forms.KindDate).withFaint(r)
 	if len(k.blobs) == 0 {
 		return emptyRead(k), nil
@@ -96,7 +96,7 @@ func (e *Engine) readText(t *tess, r region, f *forms.Field, ink inkOf) (read, e
 		return normalise(f, raw2, conf2, e.now().Year()), nil
 	}
 	if f.Kind == forms.KindDigits || f.Kind == forms.KindDate {
-		return e.checkGlyphs(rd, k, r, f, readAgain)
+		return e.checkGlyphs(rd, k, r, f, readAgain, page)
 	}
 	// A confident read short of sure is read again. If the two differ,
 	// neither is sure; if they agree, it gains some of the way (Tesseract
@@ -140,7 +140,8 @@ const (
 	disputedConf = 0.6
 )
 
-// checkGlyphs reads digits and dates a second way, character by
+// checkGlyphs reads digits and dates a second way (and a third, the
+// typed reader, unless page's writing has shown itself handwritten), character by
 // character, and weighs Tesseract's reading by whether the two agree.
 //
 // When they disagree, Tesseract reads the ink again at another scale
@@ -153,7 +154,7 @@ const (
 //     tieConf;
 //   - the second Tesseract reading agreeing with the character reader is
 //     taken instead, with at most tieConf.
-func (e *Engine) checkGlyphs(rd read, k inkOf, r region, f *forms.Field, readAgain func() (read, error)) (read, error) {
+func (e *Engine) checkGlyphs(rd read, k inkOf, r region, f *forms.Field, readAgain func() (read, error), page *typedTally) (read, error) {
 	g, share, err := readGlyphs(k, r)
 	if err != nil {
 		return read{}, err
@@ -195,10 +196,11 @@ func (e *Engine) checkGlyphs(rd read, k inkOf, r region, f *forms.Field, readAga
 	// Phone numbers are left to the other two: on a corpus of 200
 	// submissions it read none of 18 right.
 	var typed typedRead
-	if !isPhone(f) {
+	if !isPhone(f) && !page.handwritten() {
 		if typed, err = readTyped(k, r, typedChars(f)); err != nil {
 			return read{}, err
 		}
+		page.note(typed.fit)
 	}
 	hasForm := func(s string) bool { return s != "" && normalise(f, s, 1, e.now().Year()).conf == 1 }
 	if c := typed.lends(rd.text); c > 0 && hasForm(rd.text) {

@@ -236,7 +236,7 @@ func TestDateWithEndPiece(t *testing.T) {
 		t.Fatalf("the character reader read %q: want the end piece read as a ninth digit", g)
 	}
 	same := func() (read, error) { return read{"11/22/2026", 0.3}, nil }
-	got, err := e.checkGlyphs(read{"11/22/2026", 0.3}, k, r, field, same)
+	got, err := e.checkGlyphs(read{"11/22/2026", 0.3}, k, r, field, same, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

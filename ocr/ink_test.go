@@ -99,7 +99,7 @@ func TestBlankFieldWithSpecks(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			r := inkRegion(tt.rects...)
-			rd, err := e.readText(tc, r, field, findInk(r, 128, minBlob))
+			rd, err := e.readText(tc, r, field, findInk(r, 128, minBlob), nil)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -22,6 +22,7 @@ func (e *Engine) readFields(ctx context.Context, t *tess, sc *scanned, p Page, i
 	}
 	slack := math.Max(0.6, 2*reg.Residual)
 	vals := map[string]forms.Value{}
+	var typed typedTally // how the page's digits and dates fit typefaces
 	for i := range id.rev.Pages[id.page-1].Fields {
 		if err := ctx.Err(); err != nil {
 			return nil, err
@@ -45,7 +46,7 @@ func (e *Engine) readFields(ctx context.Context, t *tess, sc *scanned, p Page, i
 		case forms.KindSignature:
 			rd = readSignature(r, thr)
 		default:
-			rd, err = e.readText(t, r, f, ink)
+			rd, err = e.readText(t, r, f, ink, &typed)
 		}
 		if err != nil {
 			return nil, fmt.Errorf("read %s: %w", f.Name, err)

@@ -308,7 +308,7 @@ func readTyped(k inkOf, r region, chars string) (typedRead, error) {
 			best, bestFace = got, f
 		}
 	}
-	if bestFace == nil || best.fit < typedFit-0.1 {
+	if bestFace == nil || best.fit < handFit {
 		return best, nil
 	}
 	for _, dh := range []int{-1, 1} {
@@ -345,6 +345,34 @@ func (tr typedRead) lends(text string) float64 {
 		return 0
 	}
 	return 0.9 + 0.09*tr.fit
+}
+
+// typedTally counts, over one page, the typed reader's readings that fit
+// a face and those that fit none: a page filled in by hand shows itself
+// in its first few, and the typed reader, which cannot read a hand, is
+// spared the rest. A nil tally never tells.
+type typedTally struct{ good, poor int }
+
+// Readings fitting below handFit fit no face: handwriting fits 0.42-0.70,
+// type from about 0.8; handTells such readings, and none fitting, tell a
+// page's writing handwritten.
+const (
+	handFit   = typedFit - 0.1
+	handTells = 4
+)
+
+func (t *typedTally) note(fit float64) {
+	switch {
+	case t == nil:
+	case fit >= typedFit:
+		t.good++
+	case fit < handFit:
+		t.poor++
+	}
+}
+
+func (t *typedTally) handwritten() bool {
+	return t != nil && t.good == 0 && t.poor >= handTells
 }
 
 // typeLine returns the baseline of the ink k (the row below its foot)

@@ -111,11 +111,40 @@ func TestTypedReadsMisreadDate(t *testing.T) {
 	k := findInk(r, 128, minBlob)
 	misread := read{"41/16/2026", 0.27}
 	again := func() (read, error) { return misread, nil }
-	got, err := e.checkGlyphs(misread, k, r, field, again)
+	got, err := e.checkGlyphs(misread, k, r, field, again, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if got.text != "11/16/2026" || got.conf >= e.thr.For(forms.KindDate) {
 		t.Errorf("read %q at %.2f, want 11/16/2026 short of sure", got.text, got.conf)
+	}
+}
+
+// TestTypedTally checks when a page's readings tell its writing
+// handwritten: four fitting no face and none fitting one.
+func TestTypedTally(t *testing.T) {
+	tests := []struct {
+		fits []float64
+		hand bool
+	}{
+		{nil, false},
+		{[]float64{0.5, 0.45, 0.6, 0.55}, true},
+		{[]float64{0.5, 0.45, 0.6}, false},
+		{[]float64{0.9, 0.5, 0.45, 0.6, 0.55, 0.4}, false}, // type worn in places
+		{[]float64{0.5, 0.75, 0.45, 0.6, 0.72}, false},     // between: not counted
+	}
+	for _, tt := range tests {
+		var tally typedTally
+		for _, f := range tt.fits {
+			tally.note(f)
+		}
+		if got := tally.handwritten(); got != tt.hand {
+			t.Errorf("fits %v: handwritten %v, want %v", tt.fits, got, tt.hand)
+		}
+	}
+	var none *typedTally
+	none.note(0.3)
+	if none.handwritten() {
+		t.Error("a nil tally told a page handwritten")
 	}
 }
