@@ -520,3 +520,22 @@ func TestIdentifyStampMisreadOnce(t *testing.T) {
 		t.Errorf("confidence %.2f (%s), want at least 0.8", got.Confidence, got.Problem)
 	}
 }
+
+// TestIdentifyUpsideDownG3 identifies a district-staff form faxed upside
+// down in G3 at 204x98 (from a corpus made with seed 8642). Turned over,
+// its header rule, drawn one fax line thin and turned a fraction of a
+// degree, lies on two rows of the coarse page: found on neither alone,
+// the page was read only as it lay and taken for no form.
+func TestIdentifyUpsideDownG3(t *testing.T) {
+	res := readFile(t, testEngine(t), "testdata/upside-down-g3.pdf")
+	if len(res.Pages) != 1 {
+		t.Fatalf("got %d pages, want 1", len(res.Pages))
+	}
+	got := res.Pages[0]
+	if got.Family != "district-staff" || got.Revision != "07/01/2023" || got.Rotation != 180 {
+		t.Fatalf("identified %+v, want district-staff 07/01/2023 turned 180", got)
+	}
+	if got.Confidence < 0.8 {
+		t.Errorf("confidence %.2f (%s), want at least 0.8", got.Confidence, got.Problem)
+	}
+}

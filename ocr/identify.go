@@ -236,12 +236,15 @@ func headerRule(s *scanned) (float64, bool) {
 	const top = 150.0 // points
 	px := coarseDPI / 72
 	img := warp(s.full, aboutCentre(s.full, s.dpi, s.skew), boxF{0, 0, 612, top}, px)
-	w := img.Rect.Dx()
+	w, h := img.Rect.Dx(), img.Rect.Dy()
 	need := int(300 * px)
-	for y := 0; y < img.Rect.Dy(); y++ {
+	// A rule may lie on two rows: a residual turn of a fraction of a
+	// degree, or a 98-line fax drawing it one line thin, puts part of it
+	// on each.
+	for y := 0; y < h; y++ {
 		run, longest := 0, 0
-		for _, p := range img.Pix[y*img.Stride : y*img.Stride+w] {
-			if p < 200 {
+		for x := 0; x < w; x++ {
+			if img.Pix[y*img.Stride+x] < 200 || y+1 < h && img.Pix[(y+1)*img.Stride+x] < 200 {
 				run++
 				longest = max(longest, run)
 			} else {
