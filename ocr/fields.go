@@ -140,9 +140,10 @@ const (
 	disputedConf = 0.6
 )
 
-// checkGlyphs reads digits and dates a second way (and a third, the
-// typed reader, unless page's writing has shown itself handwritten), character by
-// character, and weighs Tesseract's reading by whether the two agree.
+// checkGlyphs reads digits and dates a second way, character by
+// character, and weighs Tesseract's reading by whether the two agree;
+// where they do not, a third way, by the typed reader (unless page's
+// writing has shown itself handwritten).
 //
 // When they disagree, Tesseract reads the ink again at another scale
 // (readAgain), and the three readings vote:
@@ -190,11 +191,11 @@ func (e *Engine) checkGlyphs(rd read, k inkOf, r region, f *forms.Field, readAga
 	// The typed reader lays the characters of the faces forms are typed
 	// in over the ink (see typeface.go). Where it reads what Tesseract
 	// read, and that has the field's form, two readers that fail in
-	// different ways agree, and Tesseract need not read again (on four corpora of 200 submissions, 33 typed
-	// values the character reader disputed and the two agreed on, every
-	// one right).
-	// Phone numbers are left to the other two: on a corpus of 200
-	// submissions it read none of 18 right.
+	// different ways agree, and Tesseract need not read again (on two
+	// corpora of 200 submissions, 33 typed values the character reader
+	// disputed and the two agreed on, every one right). Phone numbers are
+	// left to the other two: on a corpus of 200 submissions it read none
+	// of 18 right.
 	var typed typedRead
 	if !isPhone(f) && !page.handwritten() {
 		if typed, err = readTyped(k, r, typedChars(f)); err != nil {

@@ -51,7 +51,7 @@ const (
 	sheetDPI  = 300.0 // and the resolution they are rendered at
 	sheetAsc  = 0.85  // ems above the baseline kept
 	sheetDesc = 0.25  // ems below
-	typeChars = "0123456789/-"
+	typeChars = "0123456789/"
 	typeScale = 2 // field pixels to a pixel of the band characters are matched on
 )
 
@@ -248,14 +248,13 @@ func blur3(v []float32, w, h int) []float32 {
 	return out
 }
 
-// typedRead is readTyped's answer: the string, how well the face fits the
-// ink (the characters' mean correlation) and how clearly the least clear
-// character beat the next best one there.
+// typedRead is readTyped's answer: the string, the face it is read in,
+// and how well the face fits the ink (the characters' correlations, each
+// weighted by its advance).
 type typedRead struct {
-	text   string
-	face   string
-	fit    float64
-	margin float64
+	text string
+	face string
+	fit  float64
 }
 
 // readTyped reads the kept ink of r as type in one of the faces, from the
@@ -330,8 +329,7 @@ const clearTyped = 0.85
 
 // typedChars returns the characters the typed reader may read in f.
 func typedChars(f *forms.Field) string {
-	switch {
-	case f.Kind == forms.KindDate:
+	if f.Kind == forms.KindDate {
 		return dateSet
 	}
 	return digitSet
@@ -535,22 +533,13 @@ func (b inkBand) read(f *typeFace, h int, chars string) typedRead {
 		return typedRead{}
 	}
 	var text []byte
-	margin := math.Inf(1)
 	for x, c := bestX, bestC; x >= 0; {
 		text = append(text, chars[c])
-		sc := scoreAt(x)
-		next := math.Inf(-1)
-		for o, v := range sc {
-			if o != c {
-				next = math.Max(next, v)
-			}
-		}
-		margin = math.Min(margin, sc[c]-next)
 		n := dp[x][c]
 		x, c = n.prevX, n.prevC
 	}
 	for i, j := 0, len(text)-1; i < j; i, j = i+1, j-1 {
 		text[i], text[j] = text[j], text[i]
 	}
-	return typedRead{text: string(text), face: f.name, fit: bestEnd, margin: margin}
+	return typedRead{text: string(text), face: f.name, fit: bestEnd}
 }
