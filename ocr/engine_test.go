@@ -413,6 +413,18 @@ func TestIdentifyWornStamp(t *testing.T) {
 	}
 }
 
+// corpusDayEngine returns an engine whose clock reads the day the
+// testdata corpora were made for (2026-11-23), closed when t ends.
+func corpusDayEngine(t *testing.T) *Engine {
+	t.Helper()
+	e, err := New(Config{Workers: 1, Now: func() time.Time { return time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(e.Close)
+	return e
+}
+
 // readFile reads every page of a document in testdata with e.
 func readFile(t *testing.T, e *Engine, path string) Result {
 	t.Helper()
@@ -441,11 +453,7 @@ func readFile(t *testing.T, e *Engine, path string) Result {
 // date (from a corpus made with seed 9898). The character reader reads the
 // date confidently, and its reading is taken, surely.
 func TestReadWornDate(t *testing.T) {
-	e, err := New(Config{Workers: 1, Now: func() time.Time { return time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC) }})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer e.Close()
+	e := corpusDayEngine(t)
 	res := readFile(t, e, "testdata/worn-date-access.pdf")
 	if len(res.Forms) != 1 {
 		t.Fatalf("got %d forms, want 1", len(res.Forms))
@@ -462,11 +470,7 @@ func TestReadWornDate(t *testing.T) {
 // Tesseract read 744 for 25716447 and 33403507 for 33403407; the faint
 // ink within the writing's extent belongs to it.
 func TestReadFaintType(t *testing.T) {
-	e, err := New(Config{Workers: 1, Now: func() time.Time { return time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC) }})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer e.Close()
+	e := corpusDayEngine(t)
 	res := readFile(t, e, "testdata/faint-batch.pdf")
 	if len(res.Forms) != 1 {
 		t.Fatalf("got %d forms, want 1", len(res.Forms))

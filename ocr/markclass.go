@@ -78,17 +78,8 @@ func glyphSheet(letters string) ([]glyph, error) {
 			}
 		}
 	}
-	var buf bytes.Buffer
-	if err := pdf.Output(&buf); err != nil {
-		return nil, fmt.Errorf("mark prototypes: %w", err)
-	}
-	doc, err := fitz.NewFromMemory(buf.Bytes())
-	if err != nil {
-		return nil, fmt.Errorf("mark prototypes: %w", err)
-	}
-	defer doc.Close()
 	const dpi = 150.0
-	rgba, err := doc.ImageDPI(0, dpi)
+	rgba, err := renderSheet(pdf, dpi)
 	if err != nil {
 		return nil, fmt.Errorf("mark prototypes: %w", err)
 	}
@@ -107,6 +98,21 @@ func glyphSheet(letters string) ([]glyph, error) {
 		out = append(out, g)
 	}
 	return out, nil
+}
+
+// renderSheet renders the one page of pdf, a sheet of drawn characters,
+// at dpi with MuPDF.
+func renderSheet(pdf *fpdf.Fpdf, dpi float64) (*image.RGBA, error) {
+	var buf bytes.Buffer
+	if err := pdf.Output(&buf); err != nil {
+		return nil, err
+	}
+	doc, err := fitz.NewFromMemory(buf.Bytes())
+	if err != nil {
+		return nil, err
+	}
+	defer doc.Close()
+	return doc.ImageDPI(0, dpi)
 }
 
 // glyph is an ink density image, 1 for ink.

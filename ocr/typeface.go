@@ -1,7 +1,6 @@
 package ocr
 
 import (
-	"bytes"
 	"fmt"
 	"math"
 	"os"
@@ -11,7 +10,6 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/gen2brain/go-fitz"
 	"github.com/go-pdf/fpdf"
 
 	"github.com/lausd/misis-intake/forms"
@@ -109,16 +107,7 @@ func drawFaces() ([]*typeFace, error) {
 			pos[i] = append(pos[i], at{x, base, pdf.GetStringWidth(typeChars[j : j+1])})
 		}
 	}
-	var buf bytes.Buffer
-	if err := pdf.Output(&buf); err != nil {
-		return nil, fmt.Errorf("typefaces: %w", err)
-	}
-	doc, err := fitz.NewFromMemory(buf.Bytes())
-	if err != nil {
-		return nil, fmt.Errorf("typefaces: %w", err)
-	}
-	defer doc.Close()
-	rgba, err := doc.ImageDPI(0, sheetDPI)
+	rgba, err := renderSheet(pdf, sheetDPI)
 	if err != nil {
 		return nil, fmt.Errorf("typefaces: %w", err)
 	}
