@@ -525,6 +525,27 @@ func TestIdentifyStampMisreadOnce(t *testing.T) {
 	}
 }
 
+// TestIdentifyRetiredStampMisread identifies a district-staff form of the
+// retired revision 03/15/2021 faxed in G3 at 204x98 (from a corpus made
+// with seed 9753), whose stamp reads 03/18/2021 both times, unsurely. The
+// page fits the retired layout better than the current one's, and no read
+// is near the current stamp: whichever revision it is, it is not the
+// current one, so it is identified surely enough to be rejected at once
+// rather than sent to review.
+func TestIdentifyRetiredStampMisread(t *testing.T) {
+	res := readFile(t, testEngine(t), "testdata/retired-stamp-misread.pdf")
+	if len(res.Pages) != 1 {
+		t.Fatalf("got %d pages, want 1", len(res.Pages))
+	}
+	got := res.Pages[0]
+	if got.Family != "district-staff" || got.Revision != "03/15/2021" || !got.Known {
+		t.Fatalf("identified %+v, want district-staff 03/15/2021", got)
+	}
+	if got.Confidence < 0.8 {
+		t.Errorf("confidence %.2f (%s), want at least 0.8", got.Confidence, got.Problem)
+	}
+}
+
 // TestIdentifyUpsideDownG3 identifies a district-staff form faxed upside
 // down in G3 at 204x98 (from a corpus made with seed 8642). Turned over,
 // its header rule, drawn one fax line thin and turned a fraction of a

@@ -360,20 +360,50 @@ type ident struct {
 // is as likely a real revision as a double misread.)
 func nearKnown(fam *forms.Family, stamp string) *forms.Revision {
 	for _, r := range fam.Revisions {
-		if len(r.Stamp) != len(stamp) {
-			continue
-		}
-		diff := 0
-		for i := range stamp {
-			if stamp[i] != r.Stamp[i] {
-				diff++
-			}
-		}
-		if diff <= 1 {
+		if stampsApart(r.Stamp, stamp) <= 1 {
 			return r
 		}
 	}
 	return nil
+}
+
+// stampsApart returns in how many characters two stamps differ; stamps of
+// different lengths differ in all of them.
+func stampsApart(a, b string) int {
+	if len(a) != len(b) {
+		return max(len(a), len(b))
+	}
+	diff := 0
+	for i := range a {
+		if a[i] != b[i] {
+			diff++
+		}
+	}
+	return diff
+}
+
+// notCurrentEither reports whether a page whose stamp reads (empty ones
+// say nothing) are no posted revision, a digit from near, a retired
+// revision whose layout the page has (leading the other revisions' fits by
+// lead), is surely not the family's current revision: whether it is near
+// worn by the fax or a revision the district never posted, the form is not
+// one it accepts. Every read must be two characters from the current
+// stamp: one is a misread of it as likely as of near.
+func notCurrentEither(fam *forms.Family, near *forms.Revision, lead float64, reads ...string) bool {
+	if near.Status == forms.Current || lead < 0.1 {
+		return false
+	}
+	cur, read := fam.Current(), false
+	for _, r := range reads {
+		if r == "" {
+			continue
+		}
+		if cur != nil && stampsApart(cur.Stamp, r) < 2 {
+			return false
+		}
+		read = true
+	}
+	return read
 }
 
 // unclearDigit reports whether every reading differs from stamp in one
@@ -561,7 +591,8 @@ func (e *Engine) identifyRevision(t *tess, sc *scanned, h header) (ident, error)
 		// person confirms (the confidence stays low). Its fields are read
 		// meanwhile.
 		id.stamp, id.conf = best.rev.Stamp, 0.6*title
-		if layoutTells && offStampConf(best.rev.Stamp, h.stamp, h.stampConf, s2, c2) < clearStamp {
+		if layoutTells && offStampConf(best.rev.Stamp, h.stamp, h.stampConf, s2, c2) < clearStamp ||
+			notCurrentEither(fam, best.rev, lead0, h.stamp, s2) {
 			id.conf = 0.85 * title
 		}
 		id.problem = fmt.Sprintf("the stamp reads %s and %s, not both surely; taken as %s, a digit away, whose layout the page has", h.stamp, s2, best.rev.Stamp)
@@ -601,9 +632,12 @@ func (e *Engine) identifyRevision(t *tess, sc *scanned, h header) (ident, error)
 				// less than clearly, on a page whose layout alone tells
 				// the revision, is that revision's worn by the fax (a 5
 				// read as an 8).
+				// A page with a retired revision's layout, its stamp far
+				// from the current one's, is not the current revision,
+				// whichever it is: sure enough to be turned away.
 				id.problem = fmt.Sprintf("the stamp reads %s, a digit from %s, whose layout the page has", id.stamp, near.Stamp)
 				id.stamp = near.Stamp
-				if layoutTells && math.Max(c2, h.stampConf) < clearStamp {
+				if layoutTells && math.Max(c2, h.stampConf) < clearStamp || notCurrentEither(fam, near, lead0, h.stamp, s2) {
 					id.conf = 0.85 * title
 				}
 			}

@@ -57,3 +57,33 @@ func TestNearLayout(t *testing.T) {
 		}
 	}
 }
+
+func TestNotCurrentEither(t *testing.T) {
+	reg, err := forms.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	fam := reg.Family("district-staff")
+	retired, current := fam.Revision("03/15/2021"), fam.Revision("07/01/2023")
+	if retired == nil || current == nil {
+		t.Fatal("no district-staff 03/15/2021 and 07/01/2023 in the registry")
+	}
+	for _, tc := range []struct {
+		name  string
+		near  *forms.Revision
+		lead  float64
+		reads []string
+		want  bool
+	}{
+		{"both reads a digit from the retired one", retired, 0.18, []string{"03/18/2021", "03/18/2021"}, true},
+		{"one read unread", retired, 0.18, []string{"03/18/2021", ""}, true},
+		{"layout barely leads", retired, 0.05, []string{"03/18/2021", "03/18/2021"}, false},
+		{"a read a digit from the current one", retired, 0.18, []string{"03/18/2021", "07/01/2028"}, false},
+		{"near is the current one", current, 0.3, []string{"07/01/2028"}, false},
+		{"nothing read", retired, 0.3, []string{"", ""}, false},
+	} {
+		if got := notCurrentEither(fam, tc.near, tc.lead, tc.reads...); got != tc.want {
+			t.Errorf("%s: notCurrentEither(%s, %.2f, %q) = %v, want %v", tc.name, tc.near.Stamp, tc.lead, tc.reads, got, tc.want)
+		}
+	}
+}
