@@ -199,8 +199,8 @@ func New(cfg Config) (*Engine, error) {
 
 // Prepare does now the work the engine otherwise does on first need:
 // rendering every known revision's blank pages, their landmarks and the
-// print around each field, and
-// making the character and mark classifiers' prototypes. A service calls
+// print around each field, making the character and mark classifiers'
+// prototypes, and drawing the typed reader's faces. A service calls
 // it at start so that the first forms are read as fast as the rest; the
 // benchmark calls it so that it measures that steady state.
 func (e *Engine) Prepare() error {
@@ -208,6 +208,9 @@ func (e *Engine) Prepare() error {
 		return fmt.Errorf("ocr: prepare: %w", err)
 	}
 	if _, err := prototypes(); err != nil {
+		return fmt.Errorf("ocr: prepare: %w", err)
+	}
+	if _, err := typeFaces(); err != nil {
 		return fmt.Errorf("ocr: prepare: %w", err)
 	}
 	for _, fam := range e.reg.Families() {

@@ -487,6 +487,34 @@ func TestReadFaintType(t *testing.T) {
 	}
 }
 
+// TestReadBledType reads a typed batch-removal page (page 2 of 3) sent as
+// a G4 fax at 98 lines whose ink bled (from a corpus made with seed 1357):
+// Tesseract reads its 5s as 8s, twice alike, and the character and typed
+// readers cannot read it at all. Read alone, its rows are rows 1 to 10.
+// None of its employee numbers may be sure and wrong; three are read
+// right.
+func TestReadBledType(t *testing.T) {
+	e := corpusDayEngine(t)
+	res := readFile(t, e, "testdata/bled-batch.pdf")
+	if len(res.Forms) != 1 {
+		t.Fatalf("got %d forms, want 1", len(res.Forms))
+	}
+	want := []string{"70188765", "60673368", "27235498", "40865931", "70188765", "27370182", "99228535", "70188765", "27370182", "40865931"}
+	right := 0
+	for i, w := range want {
+		field := forms.RowField(1+i, "employee_number")
+		v := res.Forms[0].Values[field]
+		if v.Text == w {
+			right++
+		} else if v.Sure {
+			t.Errorf("%s = %q (%.2f), sure, want %q", field, v.Text, v.Confidence, w)
+		}
+	}
+	if right < 3 {
+		t.Errorf("%d of %d employee numbers read right, want at least 3", right, len(want))
+	}
+}
+
 // TestRegisterHeavyHand registers a batch-removal page faxed in G4 whose
 // table a heavy hand filled edge to edge (from a corpus made with seed
 // 2718): the rows' ink profile matched the writing rather than the

@@ -94,6 +94,62 @@ func TestTypedLends(t *testing.T) {
 	}
 }
 
+// TestReadTypedWithoutTesseract reads typed digits and dates the
+// character reader and the typed reader agree on without Tesseract (the
+// engine is given no Tesseract client: calling it would fail the test),
+// surely; handwriting, which fits no face, is left to Tesseract.
+func TestReadTypedWithoutTesseract(t *testing.T) {
+	e := testEngine(t)
+	for _, c := range []struct {
+		name, font string
+		size       float64
+		field      *forms.Field
+		text       string
+		typed      bool
+	}{
+		{"Liberation Sans number", "/usr/share/fonts/truetype/liberation/LiberationSans-Regular.ttf", 10,
+			&forms.Field{Name: "employee_number", Kind: forms.KindDigits}, "25716447", true},
+		{"Liberation Serif date", "/usr/share/fonts/truetype/liberation/LiberationSerif-Regular.ttf", 10,
+			&forms.Field{Name: "request_date", Kind: forms.KindDate}, "11/16/2026", true},
+		{"Liberation Mono number", "/usr/share/fonts/truetype/liberation/LiberationMono-Regular.ttf", 10,
+			&forms.Field{Name: "employee_number", Kind: forms.KindDigits}, "40865931", true},
+		{"hand number", handFont, 14,
+			&forms.Field{Name: "employee_number", Kind: forms.KindDigits}, "12345678", false},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			img := image.NewGray(image.Rect(0, 0, 500, 84))
+			for i := range img.Pix {
+				img.Pix[i] = 255
+			}
+			p := pen{img, fieldDPI, loadFace(t, c.font, c.size, fieldDPI)}
+			p.text(forms.Box{W: 120, H: 20}, c.text)
+			r := region{img: img, near: make([]bool, len(img.Pix)), px: fieldDPI / 72, box: boxF{0, 0, 120, 20}}
+			k := findInk(r, 128, minBlob)
+			chars, err := e.readChars(k, r, c.field, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, ok := chars.agreed()
+			if ok != c.typed {
+				t.Fatalf("agreed %v (%q at %.2f; typed %q fit %.2f), want %v", ok, got.text, got.conf, chars.typed.text, chars.typed.fit, c.typed)
+			}
+			if !c.typed {
+				return
+			}
+			if got.text != c.text || got.conf < e.thr.For(c.field.Kind) {
+				t.Errorf("agreed on %q at %.2f, want %q sure", got.text, got.conf, c.text)
+			}
+			rd, err := e.readText(nil, r, c.field, k, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if rd.text != c.text || rd.conf < e.thr.For(c.field.Kind) {
+				t.Errorf("readText read %q at %.2f, want %q sure", rd.text, rd.conf, c.text)
+			}
+		})
+	}
+}
+
 // TestTypedReadsMisreadDate gives checkGlyphs a typed date Tesseract read
 // twice as 41/16/2026, no date at all (as a G4 fax of seed 2718 had it):
 // the typed reader's 11/16/2026 is the value shown, for a person to
@@ -111,7 +167,11 @@ func TestTypedReadsMisreadDate(t *testing.T) {
 	k := findInk(r, 128, minBlob)
 	misread := read{"41/16/2026", 0.27}
 	again := func() (read, error) { return misread, nil }
-	got, err := e.checkGlyphs(misread, k, r, field, again, nil)
+	chars, err := e.readChars(k, r, field, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := e.checkGlyphs(misread, k, r, field, chars, again, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
