@@ -228,16 +228,24 @@ func shrink(img *image.Gray, f int) *image.Gray {
 	w, h := img.Rect.Dx()/f, img.Rect.Dy()/f
 	out := image.NewGray(image.Rect(0, 0, w, h))
 	n := f * f
+	// Each output row sums f input rows, read in order, column by column.
+	sums := make([]int, w*f)
 	for y := 0; y < h; y++ {
-		for x := 0; x < w; x++ {
-			s := 0
-			for b := 0; b < f; b++ {
-				row := img.Pix[(y*f+b)*img.Stride+x*f:]
-				for a := 0; a < f; a++ {
-					s += int(row[a])
-				}
+		clear(sums)
+		for b := 0; b < f; b++ {
+			row := img.Pix[(y*f+b)*img.Stride:]
+			row = row[:len(sums)]
+			for x, v := range row {
+				sums[x] += int(v)
 			}
-			out.Pix[y*out.Stride+x] = uint8(s / n)
+		}
+		dst := out.Pix[y*out.Stride : y*out.Stride+w]
+		for x := range dst {
+			s := 0
+			for _, v := range sums[x*f : x*f+f] {
+				s += v
+			}
+			dst[x] = uint8(s / n)
 		}
 	}
 	return out

@@ -2,6 +2,7 @@ package ocr
 
 import (
 	"image"
+	"math/rand/v2"
 	"testing"
 )
 
@@ -52,5 +53,34 @@ func TestWarpMatchesSampling(t *testing.T) {
 				t.Errorf("%d of %d pixels differ from sampling by more than one level", bad, len(got.Pix))
 			}
 		})
+	}
+}
+
+// TestShrink checks area averaging against the mean of each block, on a
+// page whose sides are not multiples of the factor.
+func TestShrink(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 5))
+	img := image.NewGray(image.Rect(0, 0, 47, 31))
+	for i := range img.Pix {
+		img.Pix[i] = uint8(rng.IntN(256))
+	}
+	for _, f := range []int{1, 2, 3, 4} {
+		got := shrink(img, f)
+		if got.Rect.Dx() != 47/f || got.Rect.Dy() != 31/f {
+			t.Fatalf("factor %d: %v, want %dx%d", f, got.Rect, 47/f, 31/f)
+		}
+		for y := 0; y < 31/f; y++ {
+			for x := 0; x < 47/f; x++ {
+				s := 0
+				for b := 0; b < f; b++ {
+					for a := 0; a < f; a++ {
+						s += int(img.GrayAt(x*f+a, y*f+b).Y)
+					}
+				}
+				if want := uint8(s / (f * f)); got.GrayAt(x, y).Y != want {
+					t.Fatalf("factor %d: (%d, %d) = %d, want %d", f, x, y, got.GrayAt(x, y).Y, want)
+				}
+			}
+		}
 	}
 }

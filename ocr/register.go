@@ -332,6 +332,26 @@ func stats(img *image.Gray, r image.Rectangle) (mean, dev float64) {
 	return mean, math.Sqrt(math.Max(ss/n-mean*mean, 0))
 }
 
+// integralBytes returns the integral images of img's bytes and of their
+// squares over r: element (y*(r.Dx()+1) + x) sums the pixels above and to
+// the left of r.Min+(x, y).
+func integralBytes(img *image.Gray, r image.Rectangle) (sum, sumSq []int) {
+	w, h := r.Dx()+1, r.Dy()+1
+	sum, sumSq = make([]int, w*h), make([]int, w*h)
+	for y := 1; y < h; y++ {
+		row := img.Pix[(r.Min.Y+y-1)*img.Stride+r.Min.X : (r.Min.Y+y-1)*img.Stride+r.Max.X]
+		var rs, rss int
+		for x := 1; x < w; x++ {
+			v := int(row[x-1])
+			rs += v
+			rss += v * v
+			sum[y*w+x] = sum[(y-1)*w+x] + rs
+			sumSq[y*w+x] = sumSq[(y-1)*w+x] + rss
+		}
+	}
+	return sum, sumSq
+}
+
 // match finds where the template patch lm lies in page (both at fineDPI,
 // page already roughly aligned), searching ±radius pixels, and returns the
 // displacement with sub-pixel refinement and its correlation.
@@ -341,6 +361,16 @@ func match(tmpl, page *image.Gray, lm landmark, radius int) (dx, dy, score float
 	n := float64(r.Dx() * r.Dy())
 	size := 2*radius + 1
 	scores := make([]float64, size*size)
+	// The page's sums over each placement of the patch come from integral
+	// images of the window searched; only the products with the template
+	// are summed per placement. Sums of bytes: exact in integers.
+	win := image.Rect(r.Min.X-radius, r.Min.Y-radius, r.Max.X+radius, r.Max.Y+radius).Intersect(image.Rect(0, 0, pw, ph))
+	sum, sumSq := integralBytes(page, win)
+	ww := win.Dx() + 1
+	boxSum := func(t []int, x0, y0, x1, y1 int) int {
+		x0, x1, y0, y1 = x0-win.Min.X, x1-win.Min.X, y0-win.Min.Y, y1-win.Min.Y
+		return t[y1*ww+x1] - t[y0*ww+x1] - t[y1*ww+x0] + t[y0*ww+x0]
+	}
 	best, bi, bj := -2.0, 0, 0
 	for j := -radius; j <= radius; j++ {
 		for i := -radius; i <= radius; i++ {
@@ -348,20 +378,17 @@ func match(tmpl, page *image.Gray, lm landmark, radius int) (dx, dy, score float
 				scores[(j+radius)*size+i+radius] = -1
 				continue
 			}
-			// Sums of bytes and their products: exact in integers.
-			var isp, ispp, istp int
+			var istp int
 			for y := r.Min.Y; y < r.Max.Y; y++ {
 				trow := tmpl.Pix[y*tmpl.Stride+r.Min.X : y*tmpl.Stride+r.Max.X]
 				prow := page.Pix[(y+j)*page.Stride+r.Min.X+i : (y+j)*page.Stride+r.Max.X+i]
 				prow = prow[:len(trow)]
 				for k, t := range trow {
-					p := int(prow[k])
-					isp += p
-					ispp += p * p
-					istp += int(t) * p
+					istp += int(t) * int(prow[k])
 				}
 			}
-			sp, spp, stp := float64(isp), float64(ispp), float64(istp)
+			x0, y0, x1, y1 := r.Min.X+i, r.Min.Y+j, r.Max.X+i, r.Max.Y+j
+			sp, spp, stp := float64(boxSum(sum, x0, y0, x1, y1)), float64(boxSum(sumSq, x0, y0, x1, y1)), float64(istp)
 			mp := sp / n
 			dp := math.Sqrt(math.Max(spp/n-mp*mp, 0))
 			c := -1.0

@@ -2,6 +2,9 @@ package ocr
 
 import (
 	"fmt"
+	"image"
+	"math"
+	"math/rand/v2"
 	"testing"
 
 	"github.com/lausd/misis-intake/forms"
@@ -41,4 +44,52 @@ func TestRegister(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestMatch finds a landmark patch in a page that holds it shifted, and
+// checks its correlation against one computed directly from the pixels.
+func TestMatch(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 11))
+	tmpl := image.NewGray(image.Rect(0, 0, 80, 60))
+	for i := range tmpl.Pix {
+		tmpl.Pix[i] = uint8(rng.IntN(256))
+	}
+	r := image.Rect(30, 20, 50, 36)
+	mean, dev := stats(tmpl, r)
+	lm := landmark{R: r, mean: mean, dev: dev}
+	for _, shift := range [][2]int{{0, 0}, {3, -2}, {-4, 4}, {5, 5}} {
+		page := image.NewGray(tmpl.Rect)
+		for i := range page.Pix {
+			page.Pix[i] = uint8(rng.IntN(256))
+		}
+		for y := r.Min.Y; y < r.Max.Y; y++ {
+			for x := r.Min.X; x < r.Max.X; x++ {
+				page.Pix[(y+shift[1])*page.Stride+x+shift[0]] = tmpl.Pix[y*tmpl.Stride+x]
+			}
+		}
+		dx, dy, score := match(tmpl, page, lm, 6)
+		if math.Abs(dx-float64(shift[0])) > 0.5 || math.Abs(dy-float64(shift[1])) > 0.5 || math.Abs(score-1) > 1e-9 {
+			t.Errorf("shift %v: found %.2f, %.2f at %.4f, want the shift at 1", shift, dx, dy, score)
+		}
+		// Elsewhere, the correlation is what the pixels give.
+		_, _, direct := match(tmpl, page, lm, 0)
+		if want := ncc(tmpl, page, r, 0, 0); math.Abs(direct-want) > 1e-9 {
+			t.Errorf("shift %v: correlation in place %.6f, want %.6f", shift, direct, want)
+		}
+	}
+}
+
+// ncc is the normalised correlation of tmpl's patch r with page's patch
+// r moved by (i, j), computed directly.
+func ncc(tmpl, page *image.Gray, r image.Rectangle, i, j int) float64 {
+	var st, sp, stt, spp, stp float64
+	n := float64(r.Dx() * r.Dy())
+	for y := r.Min.Y; y < r.Max.Y; y++ {
+		for x := r.Min.X; x < r.Max.X; x++ {
+			tv, pv := float64(tmpl.Pix[y*tmpl.Stride+x]), float64(page.Pix[(y+j)*page.Stride+x+i])
+			st, sp, stt, spp, stp = st+tv, sp+pv, stt+tv*tv, spp+pv*pv, stp+tv*pv
+		}
+	}
+	mt, mp := st/n, sp/n
+	return (stp/n - mt*mp) / (math.Sqrt(stt/n-mt*mt) * math.Sqrt(spp/n-mp*mp))
 }
