@@ -283,6 +283,15 @@ func (e *Engine) checkGlyphs(rd read, k inkOf, r region, f *forms.Field, chars *
 		rd.conf = math.Max(rd.conf, c)
 		return rd, nil
 	}
+	if f.Kind == forms.KindDigits && page.handwritten() {
+		// Digits the character reader disputes are never sure after a
+		// second reading (see below); on a page written by hand that
+		// reading would only choose which unsure value a person sees.
+		if disputed {
+			return read{rd.text, math.Min(rd.conf, disputedConf)}, nil
+		}
+		return read{rd.text, math.Min(rd.conf, splitConf)}, nil
+	}
 	again, err := readAgain()
 	if err != nil {
 		return read{}, err

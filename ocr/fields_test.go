@@ -277,3 +277,41 @@ func TestMarkDots(t *testing.T) {
 		})
 	}
 }
+
+// TestHandDigitsReadOnce gives checkGlyphs hand-printed digits that
+// Tesseract and the character reader read differently on a page whose
+// writing has shown itself handwritten: Tesseract does not read them
+// again (a second reading could only choose which unsure value a person
+// sees), and the value is not sure.
+func TestHandDigitsReadOnce(t *testing.T) {
+	e := testEngine(t)
+	field := &forms.Field{Name: "employee_number", Kind: forms.KindDigits, Box: forms.Box{W: 120, H: 20}}
+	img := image.NewGray(image.Rect(0, 0, 500, 84))
+	for i := range img.Pix {
+		img.Pix[i] = 255
+	}
+	p := pen{img, fieldDPI, loadFace(t, handFont, 14, fieldDPI)}
+	p.text(field.Box, "12345678")
+	r := region{img: img, near: make([]bool, len(img.Pix)), px: fieldDPI / 72, box: boxF{0, 0, 120, 20}}
+	k := findInk(r, 128, minBlob)
+	page := &typedTally{poor: handTells}
+	chars, err := e.readChars(k, r, field, page)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tess := read{"12845678", 0.97} // not what the character reader read
+	if digits(chars.second.text) == tess.text {
+		t.Fatalf("the character reader read %q too", chars.second.text)
+	}
+	again := func() (read, error) {
+		t.Error("Tesseract read the digits again")
+		return tess, nil
+	}
+	got, err := e.checkGlyphs(tess, k, r, field, chars, again, page)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.text != tess.text || got.conf >= e.thr.For(forms.KindDigits) {
+		t.Errorf("read %q at %.2f, want %q short of sure", got.text, got.conf, tess.text)
+	}
+}
