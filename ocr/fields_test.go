@@ -286,14 +286,7 @@ func TestMarkDots(t *testing.T) {
 func TestHandDigitsReadOnce(t *testing.T) {
 	e := testEngine(t)
 	field := &forms.Field{Name: "employee_number", Kind: forms.KindDigits, Box: forms.Box{W: 120, H: 20}}
-	img := image.NewGray(image.Rect(0, 0, 500, 84))
-	for i := range img.Pix {
-		img.Pix[i] = 255
-	}
-	p := pen{img, fieldDPI, loadFace(t, handFont, 14, fieldDPI)}
-	p.text(field.Box, "12345678")
-	r := region{img: img, near: make([]bool, len(img.Pix)), px: fieldDPI / 72, box: boxF{0, 0, 120, 20}}
-	k := findInk(r, 128, minBlob)
+	r, k := inkedField(t, handFont, 14, "12345678")
 	page := &typedTally{poor: handTells}
 	chars, err := e.readChars(k, r, field, page)
 	if err != nil {

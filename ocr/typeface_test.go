@@ -71,14 +71,7 @@ func TestReadTyped(t *testing.T) {
 // typed employee number: a sure confidence where it reads the same
 // digits, nothing where it reads others.
 func TestTypedLends(t *testing.T) {
-	img := image.NewGray(image.Rect(0, 0, 500, 84))
-	for i := range img.Pix {
-		img.Pix[i] = 255
-	}
-	p := pen{img, fieldDPI, loadFace(t, "/usr/share/fonts/truetype/liberation/LiberationMono-Regular.ttf", 10, fieldDPI)}
-	p.text(forms.Box{W: 120, H: 20}, "92351281")
-	r := region{img: img, near: make([]bool, len(img.Pix)), px: fieldDPI / 72, box: boxF{0, 0, 120, 20}}
-	k := findInk(r, 128, minBlob)
+	r, k := inkedField(t, "/usr/share/fonts/truetype/liberation/LiberationMono-Regular.ttf", 10, "92351281")
 	f := &forms.Field{Name: "employee_number", Kind: forms.KindDigits}
 	typed, err := readTyped(k, r, typedChars(f))
 	if err != nil {
@@ -117,14 +110,7 @@ func TestReadTypedWithoutTesseract(t *testing.T) {
 			&forms.Field{Name: "employee_number", Kind: forms.KindDigits}, "12345678", false},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			img := image.NewGray(image.Rect(0, 0, 500, 84))
-			for i := range img.Pix {
-				img.Pix[i] = 255
-			}
-			p := pen{img, fieldDPI, loadFace(t, c.font, c.size, fieldDPI)}
-			p.text(forms.Box{W: 120, H: 20}, c.text)
-			r := region{img: img, near: make([]bool, len(img.Pix)), px: fieldDPI / 72, box: boxF{0, 0, 120, 20}}
-			k := findInk(r, 128, minBlob)
+			r, k := inkedField(t, c.font, c.size, c.text)
 			chars, err := e.readChars(k, r, c.field, nil)
 			if err != nil {
 				t.Fatal(err)
@@ -157,14 +143,7 @@ func TestReadTypedWithoutTesseract(t *testing.T) {
 func TestTypedReadsMisreadDate(t *testing.T) {
 	e := testEngine(t)
 	field := &forms.Field{Name: "user_signature_date", Kind: forms.KindDate, Box: forms.Box{W: 120, H: 20}}
-	img := image.NewGray(image.Rect(0, 0, 500, 84))
-	for i := range img.Pix {
-		img.Pix[i] = 255
-	}
-	p := pen{img, fieldDPI, loadFace(t, "/usr/share/fonts/truetype/liberation/LiberationSans-Regular.ttf", 10, fieldDPI)}
-	p.text(field.Box, "11/16/2026")
-	r := region{img: img, near: make([]bool, len(img.Pix)), px: fieldDPI / 72, box: boxF{0, 0, 120, 20}}
-	k := findInk(r, 128, minBlob)
+	r, k := inkedField(t, "/usr/share/fonts/truetype/liberation/LiberationSans-Regular.ttf", 10, "11/16/2026")
 	misread := read{"41/16/2026", 0.27}
 	again := func() (read, error) { return misread, nil }
 	chars, err := e.readChars(k, r, field, nil)
@@ -207,4 +186,19 @@ func TestTypedTally(t *testing.T) {
 	if none.handwritten() {
 		t.Error("a nil tally told a page handwritten")
 	}
+}
+
+// inkedField draws text in the face at path, size points high, in a field
+// 120 by 20 points at fieldDPI, and returns the field's region and the
+// ink found in it.
+func inkedField(t testing.TB, path string, size float64, text string) (region, inkOf) {
+	t.Helper()
+	img := image.NewGray(image.Rect(0, 0, 500, 84)) // 120 x 20 points
+	for i := range img.Pix {
+		img.Pix[i] = 255
+	}
+	p := pen{img, fieldDPI, loadFace(t, path, size, fieldDPI)}
+	p.text(forms.Box{W: 120, H: 20}, text)
+	r := region{img: img, near: make([]bool, len(img.Pix)), px: fieldDPI / 72, box: boxF{0, 0, 120, 20}}
+	return r, findInk(r, 128, minBlob)
 }
