@@ -670,7 +670,16 @@ func (e *Engine) readMark(t *tess, r region, f *forms.Field, thr uint8) (read, e
 			break
 		}
 	}
-	return classifyMark(vote, measureLetter(withCap(k, r, thr), r.img.Rect.Dx()), free), nil
+	// A mark the prototypes take for a letter may be typed: the typed
+	// reader lays the faces' A and R over it, without the specks a fax
+	// leaves beside it.
+	var typed typedRead
+	if vote.class != classOther {
+		if typed, err = readTyped(k.withoutStrays(r, true), r, markLetters); err != nil {
+			return read{}, err
+		}
+	}
+	return classifyMark(vote, measureLetter(withCap(k, r, thr), r.img.Rect.Dx()), free, typed), nil
 }
 
 // specks reports whether the ink k in a box is two or three specks: each
@@ -694,8 +703,10 @@ func specks(k inkOf, r region) bool {
 // cut by the box's edges. A letter is sure only when the prototypes and
 // the shape agree on it clearly and Tesseract does not read the other
 // letter; a mark that all the nearest prototypes take for a check, cross
-// or scribble is "other".
-func classifyMark(v shapeVote, s letterShape, free []word) read {
+// or scribble is "other". A letter the typed reader reads as the
+// prototypes do, fitting one of the faces clearly, is a typed letter, sure
+// unless Tesseract reads the other one.
+func classifyMark(v shapeVote, s letterShape, free []word, typed typedRead) read {
 	tess, tessConf := "", 0.0
 	if len(free) == 1 {
 		tess, tessConf = strings.ToUpper(free[0].Text), free[0].Conf
@@ -727,6 +738,11 @@ func classifyMark(v shapeVote, s letterShape, free []word) read {
 	proto := forms.MarkAdd
 	if v.class == classR {
 		proto = forms.MarkRem
+	}
+	if typed.fit >= clearTyped && typed.text == proto && !(tessLetter && tess != proto && tessConf > 0.7) {
+		// Type: the letter's shape may still be thrown by a speck the fax
+		// left against it (an A with a tick beside it measures as an R).
+		return read{proto, 0.93}
 	}
 	if tessLetter && tess != letter && tessConf > 0.7 {
 		// Tesseract reads the other letter: a person decides.

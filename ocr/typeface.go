@@ -45,12 +45,12 @@ type typeGlyph struct {
 }
 
 const (
-	sheetSize = 40.0  // points: the size characters are drawn at
-	sheetDPI  = 300.0 // and the resolution they are rendered at
-	sheetAsc  = 0.85  // ems above the baseline kept
-	sheetDesc = 0.25  // ems below
-	typeChars = "0123456789/"
-	typeScale = 2 // field pixels to a pixel of the band characters are matched on
+	sheetSize = 40.0            // points: the size characters are drawn at
+	sheetDPI  = 300.0           // and the resolution they are rendered at
+	sheetAsc  = 0.85            // ems above the baseline kept
+	sheetDesc = 0.25            // ems below
+	typeChars = "0123456789/AR" // digits and dates; the role marks' letters
+	typeScale = 2               // field pixels to a pixel of the band characters are matched on
 )
 
 var (
@@ -315,6 +315,9 @@ const typedFit = 0.8
 // clearTyped is the fit at which a typed reading is taken over
 // Tesseract's where only it has the field's form (eight digits, a date).
 const clearTyped = 0.85
+
+// markLetters are the letters a role mark may be typed as.
+const markLetters = forms.MarkAdd + forms.MarkRem
 
 // typedChars returns the characters the typed reader may read in f.
 func typedChars(f *forms.Field) string {
