@@ -557,6 +557,11 @@ func TestIdentifyRealPages(t *testing.T) {
 		// whichever revision it is, it is not the current one, so it is
 		// rejected at once rather than sent to review.
 		{"retired stamp misread", "testdata/retired-stamp-misread.pdf", "district-staff", "03/15/2021", 0},
+		// A batch-removal page faxed in G4 at 98 lines (seed 2024) whose
+		// stamp reads 08/01/2023 both times, unclearly: a digit from
+		// 05/01/2023, the one revision the worn page aligns with at all
+		// (0.69 of its landmarks' worth).
+		{"stamp a digit off, worn", "testdata/stamp-eight-batch.pdf", "batch-removal", "05/01/2023", 0},
 		// A district-staff form faxed upside down in G3 at 204x98 (seed
 		// 8642). Turned over, its header rule, drawn one fax line thin and
 		// turned a fraction of a degree, lies on two rows of the coarse
