@@ -144,7 +144,12 @@ type Config struct {
 // a hand and a fax, name two of the district's locations
 // (validate.MemLocations does).
 type Places interface {
+	// Differ reports whether two school/office names read from two
+	// pages name two places.
 	Differ(a, b string) bool
+	// Where returns the place a page's header names by its location code
+	// and school/office name as read, if they name one.
+	Where(code, name string) (string, bool)
 }
 
 // Engine reads pages into forms. It is safe for concurrent use.

@@ -59,8 +59,8 @@ func (e *Engine) group(pages []pageResult) []forms.Reading {
 // rev, pages so far): the next page of a multi-page revision, or the next
 // "Page n of m" of a batch-removal form. When the page number cannot be
 // read, the page count and then the header's place decide: the location
-// code or school name read surely, or the school names as places name
-// them.
+// code or school name read surely, or the places the headers' school
+// names, or codes and names together, name.
 func continues(cur *forms.Reading, rev *forms.Revision, pages int, p pageResult, places Places) bool {
 	if p.rev != rev {
 		return false
@@ -93,10 +93,19 @@ func continues(cur *forms.Reading, rev *forms.Revision, pages int, p pageResult,
 	// Senior High, each a one-page batch with no page number written), as
 	// are two of which one names Portola Middle and the other is near
 	// Calabash and Malabar Street Elementary but not Portola.
-	if places != nil && places.Differ(p.values["school_name"].Text, cur.Values["school_name"].Text) {
+	if places == nil {
+		return true
+	}
+	if places.Differ(p.values["school_name"].Text, cur.Values["school_name"].Text) {
 		return false
 	}
-	return true
+	// A header whose code and name, each unsure, agree on one place, and
+	// another whose name alone names another (Local District Northwest
+	// Office, 9216, and Northeast Office: names too alike for either
+	// misread to name one place alone).
+	a, aok := places.Where(p.values["location_code"].Text, p.values["school_name"].Text)
+	b, bok := places.Where(cur.Values["location_code"].Text, cur.Values["school_name"].Text)
+	return !(aok && bok && a != b)
 }
 
 func number(v forms.Value) (int, bool) {

@@ -75,6 +75,9 @@ func TestGroup(t *testing.T) {
 	unnumbered := func(index int, name, first string) pageResult {
 		return school(page(index, unsure(""), unsure(""), unsure("69"), first), name)
 	}
+	coded := func(index int, code, name, first string) pageResult {
+		return school(page(index, unsure(""), unsure(""), unsure(code), first), name)
+	}
 	cases = append(cases, []struct {
 		name  string
 		pages []pageResult
@@ -86,8 +89,24 @@ func TestGroup(t *testing.T) {
 			[]form{{"batch-removal", []int{1, 2}, []string{"A", "B"}}}},
 		{"numbers unread, a school and no place named", []pageResult{unnumbered(1, "CARFIELD SEMIOR HICH", "A"), unnumbered(2, "Tat Genwe Bish", "B")},
 			[]form{{"batch-removal", []int{1, 2}, []string{"A", "B"}}}},
+		// Seed 6543: two one-page batches of two Local District offices
+		// whose names differ in two letters; one name read too garbled to
+		// name its place alone, but its code (unsure) agrees with it.
+		{"numbers unread, a code and name agreeing on one place, a name on another",
+			[]pageResult{coded(1, "9216", "LOCAL DISTRICT NORTHWEST AreIre", "A"), coded(2, "4302", "LOCAL .DISTRICT NORTHEAST AFFICE", "B")},
+			[]form{{"batch-removal", []int{1}, []string{"A"}}, {"batch-removal", []int{2}, []string{"B"}}}},
+		{"numbers unread, a code and name agreeing on the place the other names",
+			[]pageResult{coded(1, "9216", "LOCAL DISTRICT NORTHWEST AreIre", "A"), coded(2, "9216", "Local Distrct Northwest Ofice", "B")},
+			[]form{{"batch-removal", []int{1, 2}, []string{"A", "B"}}}},
+		{"numbers unread, a name beside a code that is not its place's",
+			[]pageResult{coded(1, "4302", "LOCAL DISTRICT NORTHWEST AreIre", "A"), coded(2, "4302", "LOCAL .DISTRICT NORTHEAST AFFICE", "B")},
+			[]form{{"batch-removal", []int{1, 2}, []string{"A", "B"}}}},
 	}...)
-	e := &Engine{places: fakePlaces{"CARFIELD SEMIOR HICH": "6944", "GARTIELD SEMOR Wich": "6944", "ReSGDA S&EMIOR HIOH": "7280"}}
+	e := &Engine{places: fakePlaces{
+		"CARFIELD SEMIOR HICH": "6944", "GARTIELD SEMOR Wich": "6944", "ReSGDA S&EMIOR HIOH": "7280",
+		"LOCAL .DISTRICT NORTHEAST AFFICE": "9302", "Local Distrct Northwest Ofice": "9216",
+		"9216:LOCAL DISTRICT NORTHWEST AreIre": "9216",
+	}}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			got := e.group(tc.pages)
@@ -109,11 +128,20 @@ func TestGroup(t *testing.T) {
 	}
 }
 
-// fakePlaces names the places of the school names it lists.
+// fakePlaces names the places of the school names it lists; a name
+// listed as "code:name" names its place only beside that code.
 type fakePlaces map[string]string
 
 func (f fakePlaces) Differ(a, b string) bool {
 	pa, aok := f[a]
 	pb, bok := f[b]
 	return aok && bok && pa != pb
+}
+
+func (f fakePlaces) Where(code, name string) (string, bool) {
+	if p, ok := f[name]; ok {
+		return p, true
+	}
+	p, ok := f[code+":"+name]
+	return p, ok
 }

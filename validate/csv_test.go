@@ -403,6 +403,36 @@ func TestDiffer(t *testing.T) {
 	}
 }
 
+func TestWhere(t *testing.T) {
+	locs, err := ReadLocations(strings.NewReader(`location_code,name,owner
+9216,Local District Northwest Office,Northwest
+9302,Local District Northeast Office,Northeast
+6944,Garfield Senior High,East
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		code, name string
+		want       string // "" for no place
+	}{
+		{"", "LOCAL .DISTRICT NORTHEAST AFFICE", "9302"},     // the name alone
+		{"4302", "LOCAL .DISTRICT NORTHEAST AFFICE", "9302"}, // a misread code does not matter
+		{"9216", "LOCAL DISTRICT NORTHWEST AreIre", "9216"},  // near both offices: the code decides
+		{"", "LOCAL DISTRICT NORTHWEST AreIre", ""},          // without it, neither
+		{"9302", "Garfield Senior Hich", "6944"},             // the name names a place clearly
+		{"6944", "LOCAL DISTRICT NORTHWEST AreIre", ""},      // a code far from the name
+		{"9216", "Dana", ""},                                 // too short a name to tell
+		{"1234", "LOCAL DISTRICT NORTHWEST AreIre", ""},      // no such location
+	}
+	for _, tt := range tests {
+		got, ok := locs.Where(tt.code, tt.name)
+		if got != tt.want || ok != (tt.want != "") {
+			t.Errorf("Where(%q, %q) = %q, %v; want %q", tt.code, tt.name, got, ok, tt.want)
+		}
+	}
+}
+
 func TestWriteLocations(t *testing.T) {
 	locs, err := ReadLocations(strings.NewReader(testLocationsCSV))
 	if err != nil {

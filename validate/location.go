@@ -246,6 +246,22 @@ func (m *MemLocations) Differ(a, b string) bool {
 	return false
 }
 
+// Where returns the place a page's header names by its location code and
+// school/office name, as read: the one the name alone names (Place), or
+// else the code's, when the name is near that location's name (within
+// placeNear): two readings, each perhaps unsure, that agree.
+func (m *MemLocations) Where(code, name string) (string, bool) {
+	if c, ok := m.Place(name); ok {
+		return c, true
+	}
+	l, ok := m.byCode[strings.TrimSpace(code)]
+	f, n := FoldName(name), FoldName(l.Name)
+	if !ok || len(f) < 6 || float64(editDistance(f, n))/float64(max(len(f), len(n))) > placeNear {
+		return "", false
+	}
+	return l.Code, true
+}
+
 // notOnly reports whether name is near the names of places (within
 // placeNear) and code's is not among them.
 func (m *MemLocations) notOnly(name, code string) bool {
