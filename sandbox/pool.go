@@ -58,11 +58,17 @@ type Config struct {
 	// Logger receives a line when a child starts, fails or is replaced,
 	// never a value read from a document; nil discards them.
 	Logger *slog.Logger
-	// Places is a locations CSV (validate.LocationColumns) each child's
-	// engine names the places of school names by (ocr.Config.Places);
-	// empty means none.
-	Places string
+	// Places is an open locations CSV (validate.LocationColumns) each
+	// child's engine names the places of school names by
+	// (ocr.Config.Places), handed to every child as its descriptor 3: the
+	// caller may remove its name at once, so that a worker killed leaves
+	// no file behind. Nil means none.
+	Places *os.File
 }
+
+// placesFD is the descriptor a child finds Config.Places on (the first of
+// exec.Cmd.ExtraFiles).
+const placesFD = 3
 
 // Pool reads attachments in child processes. It is safe for concurrent
 // use; at most Config.Children attachments are read at once, the other
@@ -262,10 +268,14 @@ func (p *Pool) start(ctx context.Context) (*child, error) {
 	if p.cfg.Verbose {
 		args = append(args, "-v")
 	}
-	if p.cfg.Places != "" {
-		args = append(args, "--places", p.cfg.Places)
+	if p.cfg.Places != nil {
+		// Opened anew by its /proc name, each child reads from the start.
+		args = append(args, "--places", fmt.Sprintf("/proc/self/fd/%d", placesFD))
 	}
 	cmd := exec.Command(p.cfg.Command[0], args...)
+	if p.cfg.Places != nil {
+		cmd.ExtraFiles = []*os.File{p.cfg.Places}
+	}
 	// Fewer malloc arenas: each thread's arena holds on to memory.
 	cmd.Env = append(append(os.Environ(), "MALLOC_ARENA_MAX=2"), p.cfg.Env...)
 	// Its own process group, so that a terminal's Ctrl-C reaches only the

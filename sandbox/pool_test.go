@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"os"
 	"sync"
 	"syscall"
 	"testing"
@@ -155,4 +156,45 @@ func TestIdleChildDied(t *testing.T) {
 	if got := pids(p); len(got) != 1 || got[0] == pid {
 		t.Errorf("children %v, want one new child", got)
 	}
+}
+
+// The location list reaches every child from a file whose name is already
+// gone (a worker killed leaves nothing behind), children started afresh
+// included; a list no child can read fails the reads.
+func TestPlacesFile(t *testing.T) {
+	ctx := context.Background()
+	bad := []byte("%PDF-1.4\n")
+	places := func(t *testing.T, csv string) *os.File {
+		f, err := os.CreateTemp(t.TempDir(), "places-*.csv")
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { f.Close() })
+		if _, err := f.WriteString(csv); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Remove(f.Name()); err != nil {
+			t.Fatal(err)
+		}
+		return f
+	}
+	t.Run("read by every child", func(t *testing.T) {
+		cfg := testConfig(t)
+		cfg.MaxUses = 1
+		cfg.Places = places(t, "location_code,name,owner\n6944,Garfield Senior High,East\n")
+		p := newPool(t, cfg)
+		for i := range 3 {
+			if _, err := p.ReadAttachment(ctx, bad, raster.Limits{}); !errors.Is(err, raster.ErrCorrupt) {
+				t.Fatalf("read %d: %v, want the document's own error", i, err)
+			}
+		}
+	})
+	t.Run("unreadable", func(t *testing.T) {
+		cfg := testConfig(t)
+		cfg.Places = places(t, "no,such,columns\n")
+		p := newPool(t, cfg)
+		if _, err := p.ReadAttachment(ctx, bad, raster.Limits{}); err == nil || errors.Is(err, raster.ErrCorrupt) {
+			t.Fatalf("read: %v, want the child's failure to start", err)
+		}
+	})
 }

@@ -123,7 +123,7 @@ func runWork(ctx context.Context, args []string, stdout io.Writer) error {
 		if err != nil {
 			return err
 		}
-		defer os.Remove(placesFile)
+		defer placesFile.Close()
 		pool, err := sandbox.NewPool(sandbox.Config{Children: *workers, Limits: lim, Logger: log, Places: placesFile})
 		if err != nil {
 			return err
@@ -323,20 +323,17 @@ func storePlaces(ctx context.Context, st *store.Store) (*validate.MemLocations, 
 }
 
 // writePlaces writes the location list to a temporary CSV file for the
-// reader's child processes, and returns its path.
-func writePlaces(places *validate.MemLocations) (string, error) {
+// reader's child processes and returns it open, its name already removed:
+// a worker killed leaves nothing behind.
+func writePlaces(places *validate.MemLocations) (*os.File, error) {
 	f, err := os.CreateTemp("", "intake-places-*.csv")
 	if err != nil {
-		return "", fmt.Errorf("work: places: %w", err)
+		return nil, fmt.Errorf("work: places: %w", err)
 	}
+	os.Remove(f.Name()) //nolint:errcheck // the file stays while open
 	if err := validate.WriteLocations(f, places.All()); err != nil {
 		f.Close()
-		os.Remove(f.Name())
-		return "", fmt.Errorf("work: places: %w", err)
+		return nil, fmt.Errorf("work: places: %w", err)
 	}
-	if err := f.Close(); err != nil {
-		os.Remove(f.Name())
-		return "", fmt.Errorf("work: places: %w", err)
-	}
-	return f.Name(), nil
+	return f, nil
 }
