@@ -25,6 +25,9 @@ type BenchReport struct {
 	Submissions int `json:"submissions"`
 	Pages       int `json:"pages"`
 	Workers     int `json:"workers"`
+	// Rounds is how many times the pages were read by the engine and then
+	// by the tesseract command, in turn; the figures are over all rounds.
+	Rounds int `json:"rounds"`
 	// EngineCPUms is the CPU time per page of decoding and reading a page
 	// (raster and ocr together), in milliseconds.
 	EngineCPUms float64 `json:"engine_cpu_ms_per_page"`
@@ -33,16 +36,21 @@ type BenchReport struct {
 	// PeakRSSMB is the process's peak resident memory.
 	PeakRSSMB float64 `json:"peak_rss_mb"`
 	// TesseractCPUms is the CPU per page of the tesseract command reading
-	// the same pages whole at 300 dpi; Ratio is EngineCPUms over it.
-	TesseractCPUms float64 `json:"tesseract_cpu_ms_per_page"`
-	Ratio          float64 `json:"ratio"`
+	// the same pages whole at 300 dpi; Ratio is EngineCPUms over it, and
+	// RoundRatios the same ratio in each round, which shows how much the
+	// machine's speed varied.
+	TesseractCPUms float64   `json:"tesseract_cpu_ms_per_page"`
+	Ratio          float64   `json:"ratio"`
+	RoundRatios    []float64 `json:"round_ratios"`
 }
 
 // Bench generates a corpus with gen, reads every page of it with eng, then
-// reads the same pages with the tesseract command at 300 dpi, and reports
-// CPU per page, throughput and peak memory. Workers is the engine's
-// client count, used for throughput and for running tesseract alongside.
-func Bench(ctx context.Context, gen corpus.Config, eng *ocr.Engine, workers int) (*BenchReport, error) {
+// reads the same pages with the tesseract command at 300 dpi, rounds times
+// in turn (so that both meet the machine at its slower and faster
+// moments alike), and reports CPU per page, throughput and peak memory.
+// Workers is the engine's client count, used for throughput and for
+// running tesseract alongside.
+func Bench(ctx context.Context, gen corpus.Config, eng *ocr.Engine, workers, rounds int) (*BenchReport, error) {
 	dir, err := os.MkdirTemp("", "intake-bench-")
 	if err != nil {
 		return nil, err
@@ -67,12 +75,47 @@ func Bench(ctx context.Context, gen corpus.Config, eng *ocr.Engine, workers int)
 	}
 
 	// The engine, as it runs in a service: templates and classifiers made
-	// once before the first page, then every attachment decoded and read,
-	// documents in parallel.
+	// once before the first page.
 	if err := eng.Prepare(); err != nil {
 		return nil, fmt.Errorf("eval: bench: %w", err)
 	}
-	rep := &BenchReport{Submissions: len(subs), Workers: workers}
+	rounds = max(rounds, 1)
+	rep := &BenchReport{Submissions: len(subs), Workers: workers, Rounds: rounds}
+	var engineCPU, tessCPU time.Duration
+	var wall time.Duration
+	var names []string
+	for round := range rounds {
+		pages, cpu, w, err := benchEngine(ctx, eng, files, workers)
+		if err != nil {
+			return nil, err
+		}
+		if round == 0 {
+			// The same pages, whole, as PNG at 300 dpi for the tesseract
+			// command.
+			if names, err = writePages(filepath.Join(dir, "png"), pages); err != nil {
+				return nil, err
+			}
+		}
+		tess, err := benchTesseract(ctx, names, workers)
+		if err != nil {
+			return nil, err
+		}
+		engineCPU, tessCPU, wall = engineCPU+cpu, tessCPU+tess, wall+w
+		rep.Pages = len(pages)
+		rep.RoundRatios = append(rep.RoundRatios, cpuRatio(cpu, tess))
+	}
+	n := float64(rep.Pages * rounds)
+	rep.EngineCPUms = round(float64(engineCPU.Milliseconds()) / n)
+	rep.TesseractCPUms = round(float64(tessCPU.Milliseconds()) / n)
+	rep.PagesPerMinute = round(n / wall.Minutes())
+	rep.PeakRSSMB = round(peakRSSMB())
+	rep.Ratio = cpuRatio(engineCPU, tessCPU)
+	return rep, nil
+}
+
+// benchEngine decodes and reads every file with eng, workers documents at
+// once, and returns the pages and the process's CPU and wall time spent.
+func benchEngine(ctx context.Context, eng *ocr.Engine, files [][]byte, workers int) ([]raster.Page, time.Duration, time.Duration, error) {
 	var mu sync.Mutex
 	var pages []raster.Page
 	cpu0, wall0 := cpuSelf(), time.Now()
@@ -103,28 +146,34 @@ func Bench(ctx context.Context, gen corpus.Config, eng *ocr.Engine, workers int)
 	}
 	wg.Wait()
 	if firstErr != nil {
-		return nil, fmt.Errorf("eval: bench: %w", firstErr)
+		return nil, 0, 0, fmt.Errorf("eval: bench: %w", firstErr)
 	}
-	cpu, wall := cpuSelf()-cpu0, time.Since(wall0)
-	rep.Pages = len(pages)
-	rep.EngineCPUms = round(float64(cpu.Milliseconds()) / float64(len(pages)))
-	rep.PagesPerMinute = round(float64(len(pages)) / wall.Minutes())
-	rep.PeakRSSMB = round(peakRSSMB())
+	return pages, cpuSelf() - cpu0, time.Since(wall0), nil
+}
 
-	// The same pages, whole, through the tesseract command at 300 dpi.
-	pngDir := filepath.Join(dir, "png")
-	if err := os.Mkdir(pngDir, 0o755); err != nil {
+// writePages writes the pages to dir as PNG at 300 dpi and returns their
+// names.
+func writePages(dir string, pages []raster.Page) ([]string, error) {
+	if err := os.Mkdir(dir, 0o755); err != nil {
 		return nil, err
 	}
 	var names []string
 	for i, p := range pages {
-		name := filepath.Join(pngDir, fmt.Sprintf("p%04d.png", i))
+		name := filepath.Join(dir, fmt.Sprintf("p%04d.png", i))
 		if err := writePNG(name, at300(p)); err != nil {
 			return nil, err
 		}
 		names = append(names, name)
 	}
+	return names, nil
+}
+
+// benchTesseract reads every page with the tesseract command, workers at
+// once, one OpenMP thread each, and returns the commands' CPU time.
+func benchTesseract(ctx context.Context, names []string, workers int) (time.Duration, error) {
 	child0 := cpuChildren()
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, workers)
 	errs := make(chan error, len(names))
 	for _, name := range names {
 		wg.Add(1)
@@ -142,14 +191,17 @@ func Bench(ctx context.Context, gen corpus.Config, eng *ocr.Engine, workers int)
 	wg.Wait()
 	close(errs)
 	if err := <-errs; err != nil {
-		return nil, err
+		return 0, err
 	}
-	tess := cpuChildren() - child0
-	rep.TesseractCPUms = round(float64(tess.Milliseconds()) / float64(len(names)))
-	if rep.TesseractCPUms > 0 {
-		rep.Ratio = math.Round(rep.EngineCPUms/rep.TesseractCPUms*1000) / 1000
+	return cpuChildren() - child0, nil
+}
+
+// cpuRatio is a over b, to three places; 0 when b is.
+func cpuRatio(a, b time.Duration) float64 {
+	if b <= 0 {
+		return 0
 	}
-	return rep, nil
+	return math.Round(float64(a)/float64(b)*1000) / 1000
 }
 
 func round(v float64) float64 { return math.Round(v*10) / 10 }

@@ -20,6 +20,7 @@ func runBench(ctx context.Context, args []string, stdout io.Writer) error {
 	count := fs.Int("count", 20, "submissions to generate and read")
 	seed := fs.Uint64("seed", 9001, "corpus seed")
 	workers := fs.Int("workers", runtime.NumCPU(), "Tesseract clients")
+	rounds := fs.Int("rounds", 2, "times the pages are read by the engine and then by the tesseract command, in turn")
 	asJSON := fs.Bool("json", false, "print JSON")
 	rosterPath := fs.String("roster", "testdata/roster.csv", "HR roster CSV")
 	locPath := fs.String("locations", "testdata/locations.csv", "locations CSV")
@@ -48,17 +49,17 @@ func runBench(ctx context.Context, args []string, stdout io.Writer) error {
 		return err
 	}
 	defer eng.Close()
-	rep, err := eval.Bench(ctx, gen, eng, *workers)
+	rep, err := eval.Bench(ctx, gen, eng, *workers, *rounds)
 	if err != nil {
 		return err
 	}
 	if *asJSON {
 		return json.NewEncoder(stdout).Encode(rep)
 	}
-	fmt.Fprintf(stdout, "%d submissions, %d pages, %d workers\n", rep.Submissions, rep.Pages, rep.Workers)
+	fmt.Fprintf(stdout, "%d submissions, %d pages, %d workers, %d rounds\n", rep.Submissions, rep.Pages, rep.Workers, rep.Rounds)
 	fmt.Fprintf(stdout, "engine:    %.0f ms CPU per page (raster + ocr), %.1f pages per minute, peak RSS %.0f MB\n",
 		rep.EngineCPUms, rep.PagesPerMinute, rep.PeakRSSMB)
 	fmt.Fprintf(stdout, "tesseract: %.0f ms CPU per page (whole page at 300 dpi)\n", rep.TesseractCPUms)
-	fmt.Fprintf(stdout, "ratio:     %.3f of full-page OCR\n", rep.Ratio)
+	fmt.Fprintf(stdout, "ratio:     %.3f of full-page OCR (by round: %v)\n", rep.Ratio, rep.RoundRatios)
 	return nil
 }
