@@ -7,9 +7,7 @@ import (
 	"time"
 
 	"github.com/lausd/misis-intake/corpus"
-	"github.com/lausd/misis-intake/forms"
 	"github.com/lausd/misis-intake/ocr"
-	"github.com/lausd/misis-intake/validate"
 )
 
 // TestBench runs the benchmark on a corpus of two submissions, two rounds,
@@ -19,15 +17,7 @@ func TestBench(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs the tesseract command on every page, twice")
 	}
-	reg := forms.MustLoad()
-	roster, err := validate.ReadRosterFile("../testdata/roster.csv")
-	if err != nil {
-		t.Fatal(err)
-	}
-	locs, err := validate.ReadLocationsFile("../testdata/locations.csv")
-	if err != nil {
-		t.Fatal(err)
-	}
+	reg, roster, locs := sampleData(t)
 	fonts, err := corpus.DefaultFonts()
 	if err != nil {
 		t.Fatal(err)

@@ -18,15 +18,7 @@ import (
 // here. The full report is written to $INTAKE_ARTIFACTS/sample-eval.json
 // when that is set.
 func TestSampleCorpus(t *testing.T) {
-	reg := forms.MustLoad()
-	roster, err := validate.ReadRosterFile("../testdata/roster.csv")
-	if err != nil {
-		t.Fatal(err)
-	}
-	locs, err := validate.ReadLocationsFile("../testdata/locations.csv")
-	if err != nil {
-		t.Fatal(err)
-	}
+	reg, roster, locs := sampleData(t)
 	clock, err := Clock("../testdata/sample")
 	if err != nil {
 		t.Fatal(err)
@@ -80,4 +72,19 @@ func TestSampleCorpus(t *testing.T) {
 	if rep.BatchRows != nil {
 		atMost("wrong-person removals", float64(rep.BatchRows.WrongPersonRemovals), 0)
 	}
+}
+
+// sampleData loads the forms and the sample roster and locations the
+// committed corpus was made from.
+func sampleData(t testing.TB) (*forms.Registry, *validate.MemRoster, *validate.MemLocations) {
+	t.Helper()
+	roster, err := validate.ReadRosterFile("../testdata/roster.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	locs, err := validate.ReadLocationsFile("../testdata/locations.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return forms.MustLoad(), roster, locs
 }
