@@ -33,7 +33,8 @@ type BenchReport struct {
 	EngineCPUms float64 `json:"engine_cpu_ms_per_page"`
 	// PagesPerMinute is the throughput with Workers Tesseract clients.
 	PagesPerMinute float64 `json:"pages_per_minute"`
-	// PeakRSSMB is the process's peak resident memory.
+	// PeakRSSMB is the process's peak resident memory while the engine
+	// read the pages the first time.
 	PeakRSSMB float64 `json:"peak_rss_mb"`
 	// TesseractCPUms is the CPU per page of the tesseract command reading
 	// the same pages whole at 300 dpi; Ratio is EngineCPUms over it, and
@@ -84,14 +85,15 @@ func Bench(ctx context.Context, gen corpus.Config, eng *ocr.Engine, workers, rou
 	var engineCPU, tessCPU time.Duration
 	var wall time.Duration
 	var names []string
-	for round := range rounds {
+	for r := range rounds {
 		pages, cpu, w, err := benchEngine(ctx, eng, files, workers)
 		if err != nil {
 			return nil, err
 		}
-		if round == 0 {
-			// The same pages, whole, as PNG at 300 dpi for the tesseract
-			// command.
+		if r == 0 {
+			// The engine's peak, before the pages are written out whole,
+			// as PNG at 300 dpi, for the tesseract command.
+			rep.PeakRSSMB = round(peakRSSMB())
 			if names, err = writePages(filepath.Join(dir, "png"), pages); err != nil {
 				return nil, err
 			}
@@ -108,7 +110,6 @@ func Bench(ctx context.Context, gen corpus.Config, eng *ocr.Engine, workers, rou
 	rep.EngineCPUms = round(float64(engineCPU.Milliseconds()) / n)
 	rep.TesseractCPUms = round(float64(tessCPU.Milliseconds()) / n)
 	rep.PagesPerMinute = round(n / wall.Minutes())
-	rep.PeakRSSMB = round(peakRSSMB())
 	rep.Ratio = cpuRatio(engineCPU, tessCPU)
 	return rep, nil
 }
