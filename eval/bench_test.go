@@ -14,9 +14,6 @@ import (
 // and checks that its report adds up: the ratio is the engine's CPU over
 // the tesseract command's, and each round has its own.
 func TestBench(t *testing.T) {
-	if testing.Short() {
-		t.Skip("runs the tesseract command on every page, twice")
-	}
 	reg, roster, locs := sampleData(t)
 	fonts, err := corpus.DefaultFonts()
 	if err != nil {

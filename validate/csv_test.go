@@ -370,16 +370,12 @@ func TestPlace(t *testing.T) {
 }
 
 func TestDiffer(t *testing.T) {
-	locs, err := ReadLocations(strings.NewReader(`location_code,name,owner
-6944,Garfield Senior High,East
+	locs := locationsOf(t, `6944,Garfield Senior High,East
 7280,Reseda Senior High,Northwest
 5657,Portola Middle,Northwest
 3919,Calabash Street Elementary,Northwest
 5110,Malabar Street Elementary,East
-`))
-	if err != nil {
-		t.Fatal(err)
-	}
+`)
 	tests := []struct {
 		a, b string
 		want bool
@@ -404,14 +400,10 @@ func TestDiffer(t *testing.T) {
 }
 
 func TestWhere(t *testing.T) {
-	locs, err := ReadLocations(strings.NewReader(`location_code,name,owner
-9216,Local District Northwest Office,Northwest
+	locs := locationsOf(t, `9216,Local District Northwest Office,Northwest
 9302,Local District Northeast Office,Northeast
 6944,Garfield Senior High,East
-`))
-	if err != nil {
-		t.Fatal(err)
-	}
+`)
 	tests := []struct {
 		code, name string
 		want       string // "" for no place
@@ -431,6 +423,16 @@ func TestWhere(t *testing.T) {
 			t.Errorf("Where(%q, %q) = %q, %v; want %q", tt.code, tt.name, got, ok, tt.want)
 		}
 	}
+}
+
+// locationsOf reads the locations in rows, CSV lines under the header.
+func locationsOf(t *testing.T, rows string) *MemLocations {
+	t.Helper()
+	locs, err := ReadLocations(strings.NewReader("location_code,name,owner\n" + rows))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return locs
 }
 
 func TestWriteLocations(t *testing.T) {
