@@ -658,6 +658,18 @@ func (e *Engine) readMark(t *tess, r region, f *forms.Field, thr uint8) (read, e
 	if err != nil {
 		return read{}, err
 	}
+	// A mark the prototypes take for a letter may be typed: the typed
+	// reader lays the faces' A and R over it, without the specks a fax
+	// leaves beside it.
+	if vote.class != classOther {
+		typed, err := readTyped(k.withoutStrays(r, true), r, markLetters)
+		if err != nil {
+			return read{}, err
+		}
+		if rd, ok := typedMark(vote, typed); ok {
+			return rd, nil
+		}
+	}
 	img := pad(k.clean(r, int(4*r.px)), int(6*r.px))
 	// Tesseract reads the letter free: a whitelist of A and R makes its
 	// LSTM return nothing for letters it reads well without one.
@@ -670,16 +682,26 @@ func (e *Engine) readMark(t *tess, r region, f *forms.Field, thr uint8) (read, e
 			break
 		}
 	}
-	// A mark the prototypes take for a letter may be typed: the typed
-	// reader lays the faces' A and R over it, without the specks a fax
-	// leaves beside it.
-	var typed typedRead
-	if vote.class != classOther {
-		if typed, err = readTyped(k.withoutStrays(r, true), r, markLetters); err != nil {
-			return read{}, err
-		}
+	return classifyMark(vote, measureLetter(withCap(k, r, thr), r.img.Rect.Dx()), free), nil
+}
+
+// typedMark returns the letter of a typed mark: one the typed reader reads
+// as the prototypes vote v reads it, fitting a face clearly, sure. The
+// letter's shape (see classifyMark) may be thrown by a speck the fax left
+// against it (an A with a tick beside it measures as an R); the face's A
+// and R are not.
+func typedMark(v shapeVote, typed typedRead) (read, bool) {
+	proto := ""
+	switch v.class {
+	case classA:
+		proto = forms.MarkAdd
+	case classR:
+		proto = forms.MarkRem
 	}
-	return classifyMark(vote, measureLetter(withCap(k, r, thr), r.img.Rect.Dx()), free, typed), nil
+	if proto == "" || typed.fit < clearTyped || typed.text != proto {
+		return read{}, false
+	}
+	return read{proto, 0.93}, true
 }
 
 // specks reports whether the ink k in a box is two or three specks: each
@@ -703,10 +725,8 @@ func specks(k inkOf, r region) bool {
 // cut by the box's edges. A letter is sure only when the prototypes and
 // the shape agree on it clearly and Tesseract does not read the other
 // letter; a mark that all the nearest prototypes take for a check, cross
-// or scribble is "other". A letter the typed reader reads as the
-// prototypes do, fitting one of the faces clearly, is a typed letter, sure
-// unless Tesseract reads the other one.
-func classifyMark(v shapeVote, s letterShape, free []word, typed typedRead) read {
+// or scribble is "other".
+func classifyMark(v shapeVote, s letterShape, free []word) read {
 	tess, tessConf := "", 0.0
 	if len(free) == 1 {
 		tess, tessConf = strings.ToUpper(free[0].Text), free[0].Conf
@@ -738,11 +758,6 @@ func classifyMark(v shapeVote, s letterShape, free []word, typed typedRead) read
 	proto := forms.MarkAdd
 	if v.class == classR {
 		proto = forms.MarkRem
-	}
-	if typed.fit >= clearTyped && typed.text == proto && !(tessLetter && tess != proto && tessConf > 0.7) {
-		// Type: the letter's shape may still be thrown by a speck the fax
-		// left against it (an A with a tick beside it measures as an R).
-		return read{proto, 0.93}
 	}
 	if tessLetter && tess != letter && tessConf > 0.7 {
 		// Tesseract reads the other letter: a person decides.
