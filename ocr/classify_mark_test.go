@@ -10,14 +10,19 @@ import (
 	"github.com/lausd/misis-intake/forms"
 )
 
+// The prototypes' votes for a typed A and a typed R: all the nearest
+// prototypes that letter, the nearest close by.
+var (
+	typedA = shapeVote{class: classA, share: 1, near: 0.015}
+	typedR = shapeVote{class: classR, share: 1, near: 0.024}
+)
+
 // TestClassifyMark covers how the prototypes' vote, the letter's shape and
 // Tesseract's free reading combine into a mark and its confidence.
 func TestClassifyMark(t *testing.T) {
 	// shape returns a letter shape whose R score is r (positive: R).
 	shape := func(r float64) letterShape { return letterShape{growth: (7.9 - r) / 9.3, across: 1.5} }
 	tessSays := func(text string, conf float64) []word { return []word{{Text: text, Conf: conf}} }
-	typedA := shapeVote{class: classA, share: 1, near: 0.015}
-	typedR := shapeVote{class: classR, share: 1, near: 0.024}
 	cases := []struct {
 		name    string
 		vote    shapeVote
@@ -50,8 +55,6 @@ func TestClassifyMark(t *testing.T) {
 // TestTypedMark covers when the typed reader settles a mark alone: it
 // reads the letter the prototypes vote for, fitting a face clearly.
 func TestTypedMark(t *testing.T) {
-	typedA := shapeVote{class: classA, share: 1, near: 0.015}
-	typedR := shapeVote{class: classR, share: 1, near: 0.024}
 	cases := []struct {
 		name  string
 		vote  shapeVote
