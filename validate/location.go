@@ -255,8 +255,11 @@ func (m *MemLocations) Where(code, name string) (string, bool) {
 		return c, true
 	}
 	l, ok := m.byCode[strings.TrimSpace(code)]
+	if !ok {
+		return "", false
+	}
 	f, n := FoldName(name), FoldName(l.Name)
-	if !ok || len(f) < 6 || float64(editDistance(f, n))/float64(max(len(f), len(n))) > placeNear {
+	if len(f) < 6 || float64(editDistance(f, n))/float64(max(len(f), len(n))) > placeNear {
 		return "", false
 	}
 	return l.Code, true
