@@ -63,12 +63,12 @@ func TestTypedMark(t *testing.T) {
 	}{
 		// Seed 1357: a typed A with a tick the fax left beside it, whose
 		// shape measures as an R.
-		{"typed A", typedA, typedRead{"A", "Helvetica", 0.92}, forms.MarkAdd},
-		{"typed R", typedR, typedRead{"R", "Times", 0.9}, forms.MarkRem},
-		{"the other letter than the prototypes", typedA, typedRead{"R", "Helvetica", 0.9}, ""},
-		{"fitting no face clearly (hand)", typedA, typedRead{"A", "Courier", 0.8}, ""},
-		{"two letters", typedA, typedRead{"AA", "Courier", 0.9}, ""},
-		{"prototypes take it for a check", shapeVote{class: classOther, share: 1}, typedRead{"A", "Helvetica", 0.9}, ""},
+		{"typed A", typedA, typedRead{text: "A", face: "Helvetica", fit: 0.92}, forms.MarkAdd},
+		{"typed R", typedR, typedRead{text: "R", face: "Times", fit: 0.9}, forms.MarkRem},
+		{"the other letter than the prototypes", typedA, typedRead{text: "R", face: "Helvetica", fit: 0.9}, ""},
+		{"fitting no face clearly (hand)", typedA, typedRead{text: "A", face: "Courier", fit: 0.8}, ""},
+		{"two letters", typedA, typedRead{text: "AA", face: "Courier", fit: 0.9}, ""},
+		{"prototypes take it for a check", shapeVote{class: classOther, share: 1}, typedRead{text: "A", face: "Helvetica", fit: 0.9}, ""},
 	}
 	thr := DefaultThresholds.For(forms.KindMark)
 	for _, tc := range cases {

@@ -515,6 +515,22 @@ func TestReadBledType(t *testing.T) {
 	}
 }
 
+// TestReadWornSeven reads a district-staff page faxed in G4 at 196 lines
+// (from a corpus made with seed 4711) whose typed Times 7 lost most of its
+// bar: matched on one pairing of the field's columns, the typed reader
+// took it for a 1 and agreed so with Tesseract, sure and wrong. Matched
+// on the other pairing too, where the first was close, it reads the 7.
+func TestReadWornSeven(t *testing.T) {
+	res := readFile(t, corpusDayEngine(t), "testdata/worn-seven.pdf")
+	if len(res.Forms) != 1 {
+		t.Fatalf("got %d forms, want 1", len(res.Forms))
+	}
+	v := res.Forms[0].Values["employee_number"]
+	if v.Text != "75984664" {
+		t.Errorf("employee_number = %q (%.2f, sure %v), want 75984664", v.Text, v.Confidence, v.Sure)
+	}
+}
+
 // TestRegisterHeavyHand registers a batch-removal page faxed in G4 whose
 // table a heavy hand filled edge to edge (from a corpus made with seed
 // 2718): the rows' ink profile matched the writing rather than the

@@ -241,13 +241,17 @@ func blur3(v []float32, w, h int) []float32 {
 // and how well the face fits the ink (the characters' correlations, each
 // weighted by its advance).
 type typedRead struct {
-	text string
-	face string
-	fit  float64
+	text   string
+	face   string
+	fit    float64
+	margin float64 // the least lead of a character's score over any other's where it stands
 }
 
 // readTyped reads the kept ink of r as type in one of the faces, from the
-// characters chars.
+// characters chars. Where some character of the reading only just beats
+// another (closeMargin), the ink is read again on a band whose pixels
+// pair the field's columns the other way: matching at half resolution,
+// which pair of columns a thin stroke falls in can decide it.
 func readTyped(k inkOf, r region, chars string) (typedRead, error) {
 	fs, err := typeFaces()
 	if err != nil {
@@ -257,6 +261,29 @@ func readTyped(k inkOf, r region, chars string) (typedRead, error) {
 	if h < 4*typeScale {
 		return typedRead{}, nil
 	}
+	best := readBand(fs, k, r, base, h, 0, chars)
+	if best.fit >= typedFit && best.margin < closeMargin {
+		if other := readBand(fs, k, r, base, h, -1, chars); other.fit > best.fit {
+			best = other
+		}
+	}
+	return best, nil
+}
+
+// closeMargin is the lead of a character's score over the next best
+// below which a reading is read again at the other pairing of columns:
+// on four corpora of 200 submissions, 39 of 132 typed employee numbers
+// read so closely were wrong, 5 of 616 read with leads up to 0.1, none
+// above.
+const closeMargin = 0.03
+
+// readBand reads the kept ink of r, standing on base and h pixels high,
+// on a band of half its resolution whose columns start phase pixels right
+// of where they would (-1 pairs the field's columns the other way, the
+// ink's first column staying in the band's): each face at the height measured, then
+// the best face a pixel shorter and taller, unless it fits too poorly for
+// that to matter (handwriting).
+func readBand(fs []*typeFace, k inkOf, r region, base, h, phase int, chars string) typedRead {
 	// Characters are matched at half the field's resolution, where a
 	// stroke a fax broke by a pixel or two is whole again once blurred.
 	const f = typeScale
@@ -267,7 +294,7 @@ func readTyped(k inkOf, r region, chars string) (typedRead, error) {
 	// side so characters may be laid over the ends.
 	pad := 2 * hh
 	bw, bh := (k.bounds.Dx()+f-1)/f+2*pad, up+down
-	x0, y0 := k.bounds.Min.X-f*pad, base-f*up
+	x0, y0 := k.bounds.Min.X-f*pad+phase, base-f*up
 	raw := make([]float32, bw*bh)
 	for y := 0; y < bh; y++ {
 		for x := 0; x < bw; x++ {
@@ -285,26 +312,22 @@ func readTyped(k inkOf, r region, chars string) (typedRead, error) {
 		}
 	}
 	band := newInkBand(blur3(raw, bw, bh), bw, bh, up, pad, pad+(k.bounds.Dx()-1)/f)
-	h = hh
-	// Each face at the height measured, then the best face a pixel
-	// shorter and taller, unless it fits too poorly for that to matter
-	// (handwriting).
 	var best typedRead
 	var bestFace *typeFace
 	for _, f := range fs {
-		if got := band.read(f, h, chars); got.text != "" && got.fit > best.fit {
+		if got := band.read(f, hh, chars); got.text != "" && got.fit > best.fit {
 			best, bestFace = got, f
 		}
 	}
 	if bestFace == nil || best.fit < handFit {
-		return best, nil
+		return best
 	}
 	for _, dh := range []int{-1, 1} {
-		if got := band.read(bestFace, h+dh, chars); got.text != "" && got.fit > best.fit {
+		if got := band.read(bestFace, hh+dh, chars); got.text != "" && got.fit > best.fit {
 			best = got
 		}
 	}
-	return best, nil
+	return best
 }
 
 // typedFit is the least fit at which a typed reading counts: type in
@@ -525,13 +548,19 @@ func (b inkBand) read(f *typeFace, h int, chars string) typedRead {
 		return typedRead{}
 	}
 	var text []byte
+	margin := math.Inf(1)
 	for x, c := bestX, bestC; x >= 0; {
 		text = append(text, chars[c])
+		for o, v := range scores[x] {
+			if o != c {
+				margin = math.Min(margin, scores[x][c]-v)
+			}
+		}
 		n := dp[x][c]
 		x, c = n.prevX, n.prevC
 	}
 	for i, j := 0, len(text)-1; i < j; i, j = i+1, j-1 {
 		text[i], text[j] = text[j], text[i]
 	}
-	return typedRead{text: string(text), face: f.name, fit: bestEnd}
+	return typedRead{text: string(text), face: f.name, fit: bestEnd, margin: margin}
 }

@@ -60,6 +60,10 @@ func TestReadTyped(t *testing.T) {
 			if c.typed && (got.text != c.text || got.fit < typedFit) {
 				t.Errorf("read %q in %s, fit %.2f; want %q at %.2f or better", got.text, got.face, got.fit, c.text, typedFit)
 			}
+			if c.typed && got.margin <= 0 {
+				// Each character read beats every other where it stands.
+				t.Errorf("read %q with margin %.3f, want above 0", got.text, got.margin)
+			}
 			if !c.typed && got.fit >= typedFit {
 				t.Errorf("read %q in %s, fit %.2f; want a fit below %.2f", got.text, got.face, got.fit, typedFit)
 			}
