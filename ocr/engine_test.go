@@ -515,19 +515,31 @@ func TestReadBledType(t *testing.T) {
 	}
 }
 
-// TestReadWornSeven reads a district-staff page faxed in G4 at 196 lines
-// (from a corpus made with seed 4711) whose typed Times 7 lost most of its
-// bar: matched on one pairing of the field's columns, the typed reader
-// took it for a 1 and agreed so with Tesseract, sure and wrong. Matched
-// on the other pairing too, where the first was close, it reads the 7.
-func TestReadWornSeven(t *testing.T) {
-	res := readFile(t, corpusDayEngine(t), "testdata/worn-seven.pdf")
-	if len(res.Forms) != 1 {
-		t.Fatalf("got %d forms, want 1", len(res.Forms))
-	}
-	v := res.Forms[0].Values["employee_number"]
-	if v.Text != "75984664" {
-		t.Errorf("employee_number = %q (%.2f, sure %v), want 75984664", v.Text, v.Confidence, v.Sure)
+// TestReadWornType reads typed employee numbers the fax wore thin, where
+// the typed reader (see typeface.go) once went wrong:
+//   - a district-staff page faxed in G4 at 196 lines (seed 4711) whose
+//     Times 7 lost most of its bar: matched on one pairing of the field's
+//     columns the typed reader took it for a 1 and agreed so with
+//     Tesseract, sure and wrong; matched on the other pairing too, where
+//     the first was close, it reads the 7;
+//   - a school-personnel page faxed as a G4 TIFF (seed 9753) whose Courier
+//     broke into dark pieces shorter than its digits: measured on those,
+//     the faces were laid over it too small; measured on the ink with its
+//     faint parts too, they fit.
+func TestReadWornType(t *testing.T) {
+	e := corpusDayEngine(t)
+	for _, c := range []struct{ file, want string }{
+		{"testdata/worn-seven.pdf", "75984664"},
+		{"testdata/worn-courier.tif", "20299760"},
+	} {
+		res := readFile(t, e, c.file)
+		if len(res.Forms) != 1 {
+			t.Errorf("%s: got %d forms, want 1", c.file, len(res.Forms))
+			continue
+		}
+		if v := res.Forms[0].Values["employee_number"]; v.Text != c.want {
+			t.Errorf("%s: employee_number = %q (%.2f, sure %v), want %s", c.file, v.Text, v.Confidence, v.Sure, c.want)
+		}
 	}
 }
 

@@ -341,6 +341,21 @@ func (k inkOf) withFaint(r region) inkOf {
 // is taken for a part of it.
 const faintReach = 0.5
 
+// whole returns k with its pieces taken from its mask, the faint ink
+// withFaint put there included (findInk counts only the dark).
+func (k inkOf) whole(r region) inkOf {
+	img := image.NewGray(r.img.Rect)
+	for i, on := range k.mask {
+		img.Pix[i] = 255
+		if on {
+			img.Pix[i] = 0
+		}
+	}
+	out := findInk(region{img: img, near: make([]bool, len(k.mask)), px: r.px, box: r.box}, 128, 0)
+	out.mask, out.thr, out.specks = k.mask, k.thr, k.specks
+	return out
+}
+
 // without returns k, whose mask is w pixels wide, without the pieces of
 // ink numbered drop, counted as specks.
 func (k inkOf) without(w int, drop ...int) inkOf {

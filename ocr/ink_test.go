@@ -169,3 +169,31 @@ func TestChessboard(t *testing.T) {
 		}
 	}
 }
+
+// TestWhole checks that the pieces of k.whole are those of the kept ink
+// with its faint parts: a stroke whose top the fax left grey is as tall
+// as it is, and a grey mark beyond withFaint's reach stays out.
+func TestWhole(t *testing.T) {
+	r := inkRegion([4]float64{10, 8, 2, 6})
+	px := r.px
+	grey := func(x0, y0, x1, y1 float64, v uint8) {
+		for y := int(y0 * px); y < int(y1*px); y++ {
+			for x := int(x0 * px); x < int(x1*px); x++ {
+				r.img.Pix[y*r.img.Stride+x] = v
+			}
+		}
+	}
+	grey(10, 7.6, 12, 8, 170) // the stroke's worn top, above the dark part
+	grey(40, 6, 42, 14, 170)  // a grey mark far off
+	k := findInk(r, 128, minBlob).withFaint(r)
+	if got := k.bounds.Dy(); got != int(14*px)-int(8*px) {
+		t.Fatalf("dark ink %d pixels tall, want the dark part only", got)
+	}
+	w := k.whole(r)
+	if len(w.blobs) != 1 {
+		t.Fatalf("whole has %d pieces, want 1", len(w.blobs))
+	}
+	if got, want := w.bounds, image.Rect(int(10*px), int(7.6*px), int(12*px), int(14*px)); got != want {
+		t.Errorf("whole's bounds %v, want %v (the stroke with its grey top)", got, want)
+	}
+}

@@ -248,10 +248,14 @@ type typedRead struct {
 }
 
 // readTyped reads the kept ink of r as type in one of the faces, from the
-// characters chars. Where some character of the reading only just beats
-// another (closeMargin), the ink is read again on a band whose pixels
-// pair the field's columns the other way: matching at half resolution,
-// which pair of columns a thin stroke falls in can decide it.
+// characters chars. The line the characters stand on is measured on the
+// dark pieces of the ink, and again on all of it, faint parts included,
+// where that differs: worn type breaks into dark pieces shorter than its
+// characters, and a thinned bar's faint end may be where the ink begins;
+// the better fit is kept. Where some character of the reading only just
+// beats another (closeMargin), the ink is read again on a band whose
+// pixels pair the field's columns the other way: matching at half
+// resolution, which pair of columns a thin stroke falls in can decide it.
 func readTyped(k inkOf, r region, chars string) (typedRead, error) {
 	fs, err := typeFaces()
 	if err != nil {
@@ -262,6 +266,13 @@ func readTyped(k inkOf, r region, chars string) (typedRead, error) {
 		return typedRead{}, nil
 	}
 	best := readBand(fs, k, r, base, h, 0, chars)
+	if kw := k.whole(r); kw.bounds != k.bounds {
+		if b2, h2 := typeLine(kw); h2 >= 4*typeScale && (max(h2-h, h-h2) >= typeScale || max(b2-base, base-b2) >= typeScale) {
+			if other := readBand(fs, kw, r, b2, h2, 0, chars); other.fit > best.fit {
+				best, k, base, h = other, kw, b2, h2
+			}
+		}
+	}
 	if best.fit >= typedFit && best.margin < closeMargin {
 		if other := readBand(fs, k, r, base, h, -1, chars); other.fit > best.fit {
 			best = other
