@@ -151,6 +151,10 @@ const (
 	// splitConf is the most a reading of digits or a date keeps that no
 	// other reading agrees with: short of every kind's threshold.
 	splitConf = 0.9
+	// unsureTess is the confidence below which Tesseract's reading of
+	// digits or a date gives way, to be shown, to a typed reading that
+	// fits a face well and clearly.
+	unsureTess = 0.7
 )
 
 // charReads is what the character reader and the typed reader made of
@@ -306,6 +310,11 @@ func (e *Engine) checkGlyphs(rd read, k inkOf, r region, f *forms.Field, chars *
 	case !tessHasForm && typed.fit >= clearTyped && hasForm(typed.text) && digits(typed.text) != gd:
 		// Likewise, the typed reader alone fitting well: the typed reader
 		// read right 5 of 8 typed dates Tesseract misread on seed 2718.
+		return read{typed.text, 0.5 * typed.fit}, nil
+	case rd.conf < unsureTess && typed.fit >= clearTyped && typed.margin >= closeMargin && hasForm(typed.text) && digits(typed.text) != td:
+		// Tesseract is unsure, and the typed reader fits a face well and
+		// every character clearly: its reading is the better guess, for a
+		// person to confirm.
 		return read{typed.text, 0.5 * typed.fit}, nil
 	case again.text == rd.text && rd.text != "":
 		if f.Kind == forms.KindDate {
