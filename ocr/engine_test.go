@@ -601,6 +601,11 @@ func TestIdentifyRealPages(t *testing.T) {
 		// page: found on neither alone, the page was read only as it lay
 		// and taken for no form.
 		{"upside down G3", "testdata/upside-down-g3.pdf", "district-staff", "07/01/2023", 180},
+		// A district-staff form faxed in G4 at 98 lines (seed 3030) whose
+		// header rule the fax broke in three, a pixel apart on the coarse
+		// page: the box below it was taken for the rule, the title sought
+		// under the title, and the page taken for no form.
+		{"header rule broken", "testdata/broken-rule-g4.pdf", "district-staff", "07/01/2023", 0},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			res := readFile(t, eng, tc.file)

@@ -241,22 +241,35 @@ func headerRule(s *scanned) (float64, bool) {
 	// A rule may lie on two rows: a residual turn of a fraction of a
 	// degree, or a 98-line fax drawing it one line thin, puts part of it
 	// on each.
+	dark := func(x, y int) bool {
+		return img.Pix[y*img.Stride+x] < 200 || y+1 < h && img.Pix[(y+1)*img.Stride+x] < 200
+	}
 	for y := 0; y < h; y++ {
-		run, longest := 0, 0
+		run, gaps := 0, 0
 		for x := 0; x < w; x++ {
-			if img.Pix[y*img.Stride+x] < 200 || y+1 < h && img.Pix[(y+1)*img.Stride+x] < 200 {
+			switch {
+			case dark(x, y):
 				run++
-				longest = max(longest, run)
-			} else {
-				run = 0
+			case run > 0 && x+1 < w && dark(x+1, y):
+				// A fax drops a dot of a rule here and there (seed 3030:
+				// the header rule in three pieces a pixel apart, and the
+				// box below it taken for the rule). A gap of one pixel
+				// does not end a run; a line of text has too many.
+				run, gaps = run+1, gaps+1
+			default:
+				run, gaps = 0, 0
 			}
-		}
-		if longest >= need {
-			return (float64(y) + 0.5) / px, true
+			if run >= need && gaps*ruleGaps <= run {
+				return (float64(y) + 0.5) / px, true
+			}
 		}
 	}
 	return 0, false
 }
+
+// A run is a rule when at most one pixel in ruleGaps of it is a gap
+// bridged.
+const ruleGaps = 20
 
 // aboutCentre maps template points to an upright page's pixels assuming
 // the page is only turned by skew degrees about its centre.

@@ -1,6 +1,8 @@
 package ocr
 
 import (
+	"image"
+	"math"
 	"testing"
 
 	"github.com/lausd/misis-intake/forms"
@@ -84,6 +86,45 @@ func TestNotCurrentEither(t *testing.T) {
 	} {
 		if got := notCurrentEither(fam, tc.near, tc.lead, tc.reads...); got != tc.want {
 			t.Errorf("%s: notCurrentEither(%s, %.2f, %q) = %v, want %v", tc.name, tc.near.Stamp, tc.lead, tc.reads, got, tc.want)
+		}
+	}
+}
+
+// TestHeaderRule finds the header rule on crafted pages at 200 dpi: a
+// rule a fax broke into pieces a coarse pixel apart is still a rule; a
+// line of text as long, its words a pixel apart, is not.
+func TestHeaderRule(t *testing.T) {
+	const dpi = 200.0
+	px := dpi / 72
+	coarse := int(dpi / coarseDPI) // page pixels to a coarse pixel
+	page := func(y float64, on func(x int) bool) *scanned {
+		img := image.NewGray(image.Rect(0, 0, int(612*px), int(792*px)))
+		for i := range img.Pix {
+			img.Pix[i] = 255
+		}
+		for yy := int(y * px); yy < int(y*px)+coarse; yy++ {
+			for x := int(40 * px); x < int(580*px); x++ {
+				if on(x / coarse) {
+					img.Pix[yy*img.Stride+x] = 0
+				}
+			}
+		}
+		return newScanned(img, dpi)
+	}
+	cases := []struct {
+		name string
+		on   func(x int) bool // coarse columns inked
+		want bool
+	}{
+		{"whole", func(int) bool { return true }, true},
+		{"broken a pixel apart", func(x int) bool { return x%60 != 0 }, true},
+		{"broken two pixels apart", func(x int) bool { return x%60 > 1 }, false},
+		{"words a pixel apart", func(x int) bool { return x%4 != 0 }, false},
+	}
+	for _, c := range cases {
+		y, ok := headerRule(page(headerRuleY, c.on))
+		if ok != c.want || ok && math.Abs(y-headerRuleY) > 3 { // a coarse row is 1.4 points
+			t.Errorf("%s: found %v at %.1f, want %v at %.0f", c.name, ok, y, c.want, headerRuleY)
 		}
 	}
 }
