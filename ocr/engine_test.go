@@ -606,6 +606,14 @@ func TestIdentifyRealPages(t *testing.T) {
 		// page: the box below it was taken for the rule, the title sought
 		// under the title, and the page taken for no form.
 		{"header rule broken", "testdata/broken-rule-g4.pdf", "district-staff", "07/01/2023", 0},
+		// A batch-removal page faxed in G3 at 98 lines (seed 5151) whose
+		// bled stamp reads 08/01/2028 in the header band and 08/01/2023
+		// in the stamp box, both fairly clearly. No form is stamped with
+		// a day to come, so the band's reading is doubtful, and the box's
+		// is a digit from the posted revision whose layout alone the page
+		// has. It was taken for an unknown revision 08/01/2023, and the
+		// batch's second page for its first.
+		{"stamp read as a day to come", "testdata/future-stamp-batch.pdf", "batch-removal", "05/01/2023", 0},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			res := readFile(t, eng, tc.file)

@@ -49,7 +49,9 @@ func TestNearLayout(t *testing.T) {
 	}{
 		{"band blurred, box a digit off", "06/01/2029", 0.10, "06/01/2023", 0.89, true},
 		{"both unsure, band a digit off", "05/07/2023", 0.5, "09/01/2028", 0.6, true},
-		{"both sure and disagreeing", "06/01/2023", 0.9, "05/01/2028", 0.8, false},
+		{"both sure and disagreeing", "06/01/2023", 0.9, "05/01/2021", 0.8, false},
+		{"both clear, the band a day to come", "08/01/2028", 0.78, "08/01/2023", 0.9, true},
+		{"both clear, the box a day to come", "06/01/2023", 0.9, "05/01/2028", 0.8, true},
 		{"neither a digit from the layout", "06/01/2029", 0.1, "06/07/2023", 0.89, false},
 		{"box unread", "06/01/2023", 0.3, "", 0, false},
 		{"readings agree", "06/01/2023", 0.3, "06/01/2023", 0.3, false},
