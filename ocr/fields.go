@@ -232,6 +232,10 @@ func (c *charReads) agreed() (read, bool) {
 //
 // When they disagree, Tesseract reads the ink again at another scale
 // (readAgain), and the three readings vote:
+//   - Tesseract unsure of its first reading (below unsureTess) and the
+//     typed reader fitting a face well with every character clear: the
+//     typed reading is shown, never sure (a worn Courier 3 read as an 8
+//     at 0.6 by Tesseract, seed 4711);
 //   - Tesseract twice the same is taken, with no more than tieConf, short
 //     of the digits' threshold: the character reader read otherwise, and
 //     though on type it is the weaker of the two (it cannot part touching
