@@ -5,6 +5,9 @@
 # that package's testdata/fuzz/FuzzNAME/: commit it with the fix.
 # Minimisation is off: the fuzzer's minimiser can lose its worker
 # (golang/go#52569) and fail a short CI run on an input that passes.
+# CI gives a count of inputs (FUZZTIME=10000x), not a duration: with a
+# duration, Go before 1.27 can report the deadline it stops at as a
+# failure, with no failing input (golang/go#75804).
 #
 #   FUZZTIME=5m scripts/fuzz.sh        # a longer run, once
 set -euo pipefail
