@@ -344,6 +344,15 @@ const faintReach = 0.5
 // whole returns k with its pieces taken from its mask, the faint ink
 // withFaint put there included (findInk counts only the dark).
 func (k inkOf) whole(r region) inkOf {
+	inked := 0
+	for _, on := range k.mask {
+		if on {
+			inked++
+		}
+	}
+	if inked == k.area {
+		return k // nothing faint in the mask: its pieces are k's
+	}
 	img := image.NewGray(r.img.Rect)
 	for i, on := range k.mask {
 		img.Pix[i] = 255
