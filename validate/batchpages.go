@@ -70,17 +70,47 @@ func batchNumber(r *forms.Reading, name string) (int, bool) {
 	return n, err == nil && n > 0
 }
 
+// readNumber returns a positive number read in a digits field, sure or
+// not.
+func readNumber(r *forms.Reading, name string) (int, bool) {
+	v, ok := r.Values[name]
+	if !ok {
+		return 0, false
+	}
+	n, err := strconv.Atoi(strings.TrimSpace(v.Text))
+	return n, err == nil && n > 0
+}
+
 // ruleBatchPages sends to review a batch holding fewer pages than its
 // "Page _ of _" count: its missing pages never arrived, so it must not be
-// decided as if complete. A reviewer who sets the page count confirms
-// that the rows it holds are to be decided as they are.
+// decided as if complete; so does a batch whose count, read unsurely,
+// seems to be more than the pages it holds. A reviewer who sets the page
+// count confirms that the rows it holds are to be decided as they are.
 func (j *judge) ruleBatchPages() {
 	held, count := BatchPages(j.reading)
 	have := len(j.reading.Pages)
 	if held != nil {
 		have = len(held)
 	}
-	if count == 0 || have >= count || j.byReviewer("page_count") {
+	if j.byReviewer("page_count") {
+		return
+	}
+	if count == 0 {
+		// A count read unsurely is no count to decide by, but one above
+		// the pages held may mean pages never arrived: a person looks
+		// before the rows are decided as if the batch were complete.
+		if n, ok := readNumber(j.reading, "page_count"); ok && n > have {
+			arrived := "1 page"
+			if have != 1 {
+				arrived = fmt.Sprintf("%d pages", have)
+			}
+			j.reviewItem("page_count", WhyMissingPages, CodeBatchIncomplete, fmt.Sprintf(
+				"The page count seems to read %d but could not be read with confidence, and only %s arrived; check the count: if pages are missing, decide the rows it has and confirm the count to accept them.",
+				n, arrived))
+		}
+		return
+	}
+	if have >= count {
 		return
 	}
 	msg := fmt.Sprintf("The batch says it has %d pages but only %d arrived; decide the rows it has, and confirm the page count to accept them.", count, have)

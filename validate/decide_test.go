@@ -1289,6 +1289,26 @@ var batchCases = []decideCase{
 		},
 	},
 	{
+		name: "a batch whose unsure page count is more than the pages it holds goes to review",
+		form: func(reg *forms.Registry) form {
+			return batchForm(reg, rowGarcia, rowHakobyan).set("page_count", "3").unsure("page_count")
+		},
+		outcome: Review, review: []string{"page_count missing_pages"},
+		check: func(t *testing.T, d Decision) {
+			wantRequestRows(t, d)
+			if msg := d.Review[0].Message; !strings.Contains(msg, "seems to read 3") || !strings.Contains(msg, "only 1 page arrived") {
+				t.Errorf("message %q does not give the count read and the pages held", msg)
+			}
+		},
+	},
+	{
+		name: "a batch whose unsure page count is the pages it holds is decided",
+		form: func(reg *forms.Registry) form {
+			return batchForm(reg, rowGarcia).set("page_count", "1").unsure("page_count")
+		},
+		outcome: Accept,
+	},
+	{
 		name: "a reviewer who confirms the page count of an incomplete batch accepts the rows it has",
 		form: func(reg *forms.Registry) form {
 			return batchForm(reg, rowGarcia, rowHakobyan).reviewed("page_count", "2")
