@@ -4,6 +4,7 @@ import (
 	"math"
 	"strconv"
 	"strings"
+	"unicode"
 
 	"github.com/lausd/misis-intake/forms"
 )
@@ -87,6 +88,13 @@ func continues(cur *forms.Reading, rev *forms.Revision, pages int, p pageResult,
 			return false
 		}
 	}
+	// Every page of a batch bears its administrator's name: two pages
+	// whose names are surely two people's are two batches (Maricel Banks
+	// and Chinonso Estrada, two one-page batches scanned together, whose
+	// school names read too garbled to tell apart).
+	if namesApart(p.values["admin_name"].Text, cur.Values["admin_name"].Text) {
+		return false
+	}
 	// Hand-printed school names read through a fax are seldom sure, but
 	// each is near one school's name and far from the rest: two pages
 	// whose names are two schools' are two batches (Garfield and Reseda
@@ -107,6 +115,53 @@ func continues(cur *forms.Reading, rev *forms.Revision, pages int, p pageResult,
 	b, bok := places.Where(cur.Values["location_code"].Text, cur.Values["school_name"].Text)
 	return !(aok && bok && a != b)
 }
+
+// namesApart reports whether two names read from two pages are surely
+// two people's: each has at least minNameLetters letters and the two
+// share less than apartShare of their pairs of adjacent letters (a
+// Dice coefficient). A name misread by a hand or a fax keeps about half
+// its pairs (Maricel Banks read as Waccel Fanks keeps 5 of 11); two
+// people's names share next to none.
+func namesApart(a, b string) bool {
+	pa, pb := letterPairs(a), letterPairs(b)
+	if len(pa) < minNameLetters-1 || len(pb) < minNameLetters-1 {
+		return false
+	}
+	left := map[string]int{}
+	for _, p := range pa {
+		left[p]++
+	}
+	common := 0
+	for _, p := range pb {
+		if left[p] > 0 {
+			left[p]--
+			common++
+		}
+	}
+	return 2*float64(common)/float64(len(pa)+len(pb)) < apartShare
+}
+
+// letterPairs returns the pairs of adjacent letters of s, lower-cased,
+// across the spaces between words.
+func letterPairs(s string) []string {
+	var letters []rune
+	for _, r := range strings.ToLower(s) {
+		if unicode.IsLetter(r) {
+			letters = append(letters, r)
+		}
+	}
+	var out []string
+	for i := 1; i < len(letters); i++ {
+		out = append(out, string(letters[i-1:i+1]))
+	}
+	return out
+}
+
+// The names namesApart compares.
+const (
+	minNameLetters = 8
+	apartShare     = 0.2
+)
 
 func number(v forms.Value) (int, bool) {
 	if v.Text == "" {

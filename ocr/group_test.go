@@ -102,6 +102,24 @@ func TestGroup(t *testing.T) {
 			[]pageResult{coded(1, "4302", "LOCAL DISTRICT NORTHWEST AreIre", "A"), coded(2, "4302", "LOCAL .DISTRICT NORTHEAST AFFICE", "B")},
 			[]form{{"batch-removal", []int{1, 2}, []string{"A", "B"}}}},
 	}...)
+	// Pages with no page number whose administrators' names are surely two
+	// people's are two batches (seed 4545: two one-page batches scanned
+	// together, their school names too garbled to name a place).
+	signed := func(index int, admin, first string) pageResult {
+		pr := unnumbered(index, "Dana Wale", first)
+		pr.values["admin_name"] = unsure(admin)
+		return pr
+	}
+	cases = append(cases, []struct {
+		name  string
+		pages []pageResult
+		want  []form
+	}{
+		{"numbers unread, two administrators", []pageResult{signed(1, "Waccel Fanks", "A"), signed(2, "CHINONSO ENTRADA", "B")},
+			[]form{{"batch-removal", []int{1}, []string{"A"}}, {"batch-removal", []int{2}, []string{"B"}}}},
+		{"numbers unread, one administrator misread", []pageResult{signed(1, "Waccel Fanks", "A"), signed(2, "MARICEL BANKS", "B")},
+			[]form{{"batch-removal", []int{1, 2}, []string{"A", "B"}}}},
+	}...)
 	e := &Engine{places: fakePlaces{
 		"CARFIELD SEMIOR HICH": "6944", "GARTIELD SEMOR Wich": "6944", "ReSGDA S&EMIOR HIOH": "7280",
 		"LOCAL .DISTRICT NORTHEAST AFFICE": "9302", "Local Distrct Northwest Ofice": "9216",
@@ -144,4 +162,22 @@ func (f fakePlaces) Where(code, name string) (string, bool) {
 	}
 	p, ok := f[code+":"+name]
 	return p, ok
+}
+
+func TestNamesApart(t *testing.T) {
+	for _, c := range []struct {
+		a, b string
+		want bool
+	}{
+		{"Maricel Banks", "Chinonso Estrada", true},
+		{"Waccel Fanks", "CHINONSO ENTRADA", true},
+		{"Waccel Fanks", "MARICEL BANKS", false},        // one name, misread
+		{"Adriana Robinson", "Adriana Robinson", false}, // the same
+		{"Ana Ali", "Adriana Robinson", false},          // too short to tell
+		{"", "Adriana Robinson", false},                 // unread
+	} {
+		if got := namesApart(c.a, c.b); got != c.want {
+			t.Errorf("namesApart(%q, %q) = %v, want %v", c.a, c.b, got, c.want)
+		}
+	}
 }
