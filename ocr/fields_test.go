@@ -308,3 +308,32 @@ func TestHandDigitsReadOnce(t *testing.T) {
 		t.Errorf("read %q at %.2f, want %q short of sure", got.text, got.conf, tess.text)
 	}
 }
+
+// TestAgreement: the character reader's agreement makes a number sure
+// only where it read most of its characters confidently; dates keep the
+// confidence it always lent.
+func TestAgreement(t *testing.T) {
+	number := &forms.Field{Name: "employee_number", Kind: forms.KindDigits}
+	date := &forms.Field{Name: "request_date", Kind: forms.KindDate}
+	sure := DefaultThresholds.For(forms.KindDigits)
+	for _, c := range []struct {
+		name     string
+		f        *forms.Field
+		share    float64
+		sure     bool
+		min, max float64
+	}{
+		{"number, five characters in seven", number, 5.0 / 7, false, 0.9, tieConf},
+		{"number, six in seven", number, 6.0 / 7, true, 0.97, 0.98},
+		{"number, all", number, 1, true, 0.989, 0.991},
+		{"date, five in seven", date, 5.0 / 7, true, 0.964, 0.965},
+	} {
+		got := agreement(c.f, c.share)
+		if got < c.min || got > c.max {
+			t.Errorf("%s: %.4f, want in [%.3f, %.3f]", c.name, got, c.min, c.max)
+		}
+		if c.f.Kind == forms.KindDigits && (got >= sure) != c.sure {
+			t.Errorf("%s: %.4f sure %v, want %v", c.name, got, got >= sure, c.sure)
+		}
+	}
+}

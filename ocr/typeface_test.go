@@ -119,7 +119,7 @@ func TestReadTypedWithoutTesseract(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			got, ok := chars.agreed()
+			got, ok := chars.agreed(c.field)
 			if ok != c.typed {
 				t.Fatalf("agreed %v (%q at %.2f; typed %q fit %.2f), want %v", ok, got.text, got.conf, chars.typed.text, chars.typed.fit, c.typed)
 			}
