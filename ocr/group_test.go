@@ -78,6 +78,14 @@ func TestGroup(t *testing.T) {
 	coded := func(index int, code, name, first string) pageResult {
 		return school(page(index, unsure(""), unsure(""), unsure(code), first), name)
 	}
+	// Pages with no page number whose administrators' names are surely two
+	// people's are two batches (seed 4545: two one-page batches scanned
+	// together, their school names too garbled to name a place).
+	signed := func(index int, admin, first string) pageResult {
+		pr := unnumbered(index, "Dana Wale", first)
+		pr.values["admin_name"] = unsure(admin)
+		return pr
+	}
 	cases = append(cases, []struct {
 		name  string
 		pages []pageResult
@@ -101,20 +109,6 @@ func TestGroup(t *testing.T) {
 		{"numbers unread, a name beside a code that is not its place's",
 			[]pageResult{coded(1, "4302", "LOCAL DISTRICT NORTHWEST AreIre", "A"), coded(2, "4302", "LOCAL .DISTRICT NORTHEAST AFFICE", "B")},
 			[]form{{"batch-removal", []int{1, 2}, []string{"A", "B"}}}},
-	}...)
-	// Pages with no page number whose administrators' names are surely two
-	// people's are two batches (seed 4545: two one-page batches scanned
-	// together, their school names too garbled to name a place).
-	signed := func(index int, admin, first string) pageResult {
-		pr := unnumbered(index, "Dana Wale", first)
-		pr.values["admin_name"] = unsure(admin)
-		return pr
-	}
-	cases = append(cases, []struct {
-		name  string
-		pages []pageResult
-		want  []form
-	}{
 		{"numbers unread, two administrators", []pageResult{signed(1, "Waccel Fanks", "A"), signed(2, "CHINONSO ENTRADA", "B")},
 			[]form{{"batch-removal", []int{1}, []string{"A"}}, {"batch-removal", []int{2}, []string{"B"}}}},
 		{"numbers unread, one administrator misread", []pageResult{signed(1, "Waccel Fanks", "A"), signed(2, "MARICEL BANKS", "B")},
