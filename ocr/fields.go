@@ -94,7 +94,7 @@ func (e *Engine) readText(t *tess, r region, f *forms.Field, ink inkOf, page *ty
 		// Ink Tesseract cannot read: something is written, we do not know
 		// what; but the typed reader may (digits and dates worn thin).
 		if chars != nil {
-			return e.lostField(k, r, f, chars, page)
+			return chars.lost(k, r, f, page)
 		}
 		return read{"", 0.05}, nil
 	}
@@ -411,17 +411,15 @@ func (e *Engine) checkGlyphs(rd read, k inkOf, r region, f *forms.Field, chars *
 	return rd, nil
 }
 
-// lostField is what is shown for digits or a date whose ink Tesseract
+// lost is what is shown for digits or a date whose ink Tesseract
 // read nothing of: the typed reader's reading where it fits a face, never
-// sure; otherwise nothing, as unsure as can be.
-func (e *Engine) lostField(k inkOf, r region, f *forms.Field, chars *charReads, page *typedTally) (read, error) {
-	if f.Kind == forms.KindDigits && page.handwritten() {
-		return read{"", 0.05}, nil
-	}
-	if err := chars.readTyped(k, r, f, page); err != nil {
+// sure; otherwise nothing, as unsure as can be. (The typed reader does
+// not read a page whose writing has shown itself handwritten.)
+func (c *charReads) lost(k inkOf, r region, f *forms.Field, page *typedTally) (read, error) {
+	if err := c.readTyped(k, r, f, page); err != nil {
 		return read{}, err
 	}
-	if t := chars.typed; t.fit >= typedFit && t.text != "" {
+	if t := c.typed; t.fit >= typedFit && t.text != "" {
 		return read{t.text, 0.5 * t.fit}, nil
 	}
 	return read{"", 0.05}, nil

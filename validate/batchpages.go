@@ -62,12 +62,10 @@ func MissingPages(held []int, count int) []int {
 
 // batchNumber returns a usable, positive number in a digits field.
 func batchNumber(r *forms.Reading, name string) (int, bool) {
-	v, ok := r.Values[name]
-	if !ok || !usable(v) {
+	if v, ok := r.Values[name]; !ok || !usable(v) {
 		return 0, false
 	}
-	n, err := strconv.Atoi(strings.TrimSpace(v.Text))
-	return n, err == nil && n > 0
+	return readNumber(r, name)
 }
 
 // readNumber returns a positive number read in a digits field, sure or
