@@ -550,6 +550,14 @@ func TestReadWornType(t *testing.T) {
 		// nothing of the location code: the typed reader fits both.
 		{"testdata/worn-g4-personnel.pdf", "employee_number", "59659654"},
 		{"testdata/worn-g4-personnel.pdf", "location_code", "8184"},
+		// A school-mirror page faxed in G3 at 98 lines (seed 7878) with a
+		// seven-digit number Tesseract read at 0 and the character reader
+		// as eight digits: the typed reader's clear fit is shown.
+		{"testdata/worn-g3-seven.pdf", "employee_number", "9583529"},
+		// A district-staff page faxed in G4 at fine resolution (seed
+		// 7878) with a speck over a 5 that Tesseract read twice as an 8
+		// (0.80): the typed reader reads it with every character clear.
+		{"testdata/speck-fine.tif", "employee_number", "88459955"},
 	} {
 		res := readFile(t, e, c.file)
 		if len(res.Forms) != 1 {

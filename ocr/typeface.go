@@ -352,6 +352,12 @@ func readBand(fs []*typeFace, k inkOf, r region, base, h, phase int, chars strin
 // to read, or handwriting, less.
 const typedFit = 0.8
 
+// clear reports whether the reading fits a face (typedFit) with every
+// character clear of the next best (closeMargin).
+func (tr typedRead) clear() bool {
+	return tr.text != "" && tr.fit >= typedFit && tr.margin >= closeMargin
+}
+
 // clearTyped is the fit at which a typed reading is taken over
 // Tesseract's where only it has the field's form (eight digits, a date).
 const clearTyped = 0.85
