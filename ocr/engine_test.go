@@ -558,6 +558,15 @@ func TestReadWornType(t *testing.T) {
 		// 7878) with a speck over a 5 that Tesseract read twice as an 8
 		// (0.80): the typed reader reads it with every character clear.
 		{"testdata/speck-fine.tif", "employee_number", "88459955"},
+		// A school-mirror page faxed in G4 at fine resolution (seed 2323):
+		// Tesseract read a 6 as a 5 at 0.28, and right at 0.84 at another
+		// scale; no other reader agreed with either. The more confident
+		// reading is shown.
+		{"testdata/second-reading.tif", "employee_number", "76970967"},
+		// A batch page faxed in G3 at 98 lines (seed 2323) worn so thin
+		// that the last 2 of a number broke into pieces no bigger than a
+		// dot, which were taken for specks: kept together, they read.
+		{"testdata/worn-g3-fragments.pdf", forms.RowField(3, "employee_number"), "84069942"},
 	} {
 		res := readFile(t, e, c.file)
 		if len(res.Forms) != 1 {

@@ -288,9 +288,13 @@ const sureShare = 0.75
 //     when it falls in this year), up to tieConf;
 //   - the second Tesseract reading agreeing with the character reader is
 //     taken instead, with at most tieConf;
-//   - where no two readings agree, the first is shown, never sure; or,
-//     where Tesseract all but lost it (below lostTess), the typed
-//     reading fitting a face.
+//   - Tesseract's first reading and the typed reader agreeing on one
+//     without the field's form (a worn seven-digit number) is shown as
+//     read, never sure;
+//   - where no two readings agree, the first is shown, never sure, or
+//     the second where Tesseract was surer of it by betterBy; or, where
+//     Tesseract all but lost it (below lostTess), the typed reading
+//     fitting a face.
 func (e *Engine) checkGlyphs(rd read, k inkOf, r region, f *forms.Field, chars *charReads, readAgain func() (read, error), page *typedTally) (read, error) {
 	// The same form checks apply to the second reading: a factor below 1
 	// when it is not what the field holds. The two are compared by their
@@ -365,6 +369,12 @@ func (e *Engine) checkGlyphs(rd read, k inkOf, r region, f *forms.Field, chars *
 		// every character clear: its reading is the better guess, for a
 		// person to confirm.
 		return read{typed.text, 0.5 * typed.fit}, nil
+	case typed.lends(rd.text) > 0:
+		// Tesseract and the typed reader agree on a reading without the
+		// field's form (one with it was taken above): a worn seven-digit
+		// number, say. It is shown as read, never sure, for the rules to
+		// judge.
+		return read{rd.text, math.Min(rd.conf, typedTieConf)}, nil
 	case f.Kind == forms.KindDigits && typed.clear() && typed.margin >= clearMargin && hasForm(typed.text) &&
 		digits(typed.text) != td && digits(typed.text) != digits(again.text) && digits(again.text) != gd:
 		// The typed reader reads other digits than Tesseract with every
@@ -419,14 +429,28 @@ func (e *Engine) checkGlyphs(rd read, k inkOf, r region, f *forms.Field, chars *
 		// (a seven-digit number is for the rules to reject, not for the
 		// reader to hide), is the better guess, for a person to confirm.
 		return read{typed.text, 0.5 * typed.fit}, nil
-	case disputed:
-		rd.conf = math.Min(rd.conf, disputedConf)
-	default:
-		// No two readings agree: the first is shown, never sure.
-		rd.conf = math.Min(rd.conf, splitConf)
 	}
-	return rd, nil
+	// No two readings agree: the first is shown, never sure, unless
+	// Tesseract was surer of its second by betterBy.
+	shown := rd
+	if again.conf >= rd.conf+betterBy {
+		shown = again
+	}
+	if disputed {
+		shown.conf = math.Min(shown.conf, disputedConf)
+	} else {
+		shown.conf = math.Min(shown.conf, splitConf)
+	}
+	return shown, nil
 }
+
+// betterBy is how much surer of its second reading Tesseract must be for
+// that to be shown where no two readings agree. On six corpora of 200
+// submissions, of the numbers and dates whose second reading was the
+// surer by at least this, it was right 57 times the first was wrong and
+// wrong 8 times the first was right (39 and 1 of them handwritten dates);
+// by less, 30 and 23.
+const betterBy = 0.2
 
 // lost is what is shown for digits or a date whose ink Tesseract
 // read nothing of: the typed reader's reading where it fits a face, never

@@ -2,6 +2,7 @@ package ocr
 
 import (
 	"image"
+	"math"
 	"slices"
 )
 
@@ -276,7 +277,16 @@ func (k inkOf) withoutStrays(r region, anywhere bool) inkOf {
 		}
 		return anywhere || left || right
 	}
-	inGap := func(b blob) bool {
+	// Pieces no bigger than a dot lying close together are what worn
+	// toner leaves of a character (a 2 whose every stroke broke): where
+	// together they reach the size of a letter they are writing, though
+	// no piece of them is.
+	frags := k.fragments(small, int(math.Ceil(fragmentGap*r.px)))
+	inGap := func(i int) bool {
+		if f := frags[i]; float64(f.Dy())/r.px >= 3.5 || float64(f.Dx())/r.px >= 3.5 {
+			return false
+		}
+		b := k.blobs[i]
 		for _, o := range k.blobs {
 			big := float64(o.bounds.Dy())/r.px >= 3.5 || float64(o.bounds.Dx())/r.px >= 3.5
 			if big && o.bounds.Min.X < b.bounds.Max.X && b.bounds.Min.X < o.bounds.Max.X {
@@ -301,7 +311,7 @@ func (k inkOf) withoutStrays(r region, anywhere bool) inkOf {
 	}
 	var drop []int
 	for i, b := range k.blobs {
-		if len(k.blobs) > 1 && small(b) && (apart(i) || anywhere && (inGap(b) || offLine(b))) {
+		if len(k.blobs) > 1 && small(b) && (apart(i) || anywhere && (inGap(i) || offLine(b))) {
 			drop = append(drop, i)
 		}
 	}
@@ -309,6 +319,54 @@ func (k inkOf) withoutStrays(r region, anywhere bool) inkOf {
 		return k
 	}
 	return k.without(r.img.Rect.Dx(), drop...)
+}
+
+// fragmentGap is the most paper, in points, between two pieces of a
+// character worn toner broke: a fax at 98 lines an inch loses whole
+// lines of a thin stroke.
+const fragmentGap = 1.0
+
+// fragments returns, for each of k's pieces that is a fragment (frag),
+// the extent of the fragments reachable from it through fragments at
+// most gap pixels apart; for other pieces, their own bounds.
+func (k inkOf) fragments(frag func(blob) bool, gap int) []image.Rectangle {
+	n := len(k.blobs)
+	parent := make([]int, n)
+	for i := range parent {
+		parent[i] = i
+	}
+	var root func(int) int
+	root = func(i int) int {
+		for parent[i] != i {
+			parent[i] = parent[parent[i]]
+			i = parent[i]
+		}
+		return i
+	}
+	for i := 0; i < n; i++ {
+		if !frag(k.blobs[i]) {
+			continue
+		}
+		for j := i + 1; j < n; j++ {
+			if frag(k.blobs[j]) && k.blobs[i].bounds.Inset(-gap).Overlaps(k.blobs[j].bounds) {
+				parent[root(i)] = root(j)
+			}
+		}
+	}
+	extent := make(map[int]image.Rectangle)
+	for i, b := range k.blobs {
+		if frag(b) {
+			extent[root(i)] = extent[root(i)].Union(b.bounds)
+		}
+	}
+	out := make([]image.Rectangle, n)
+	for i, b := range k.blobs {
+		out[i] = b.bounds
+		if frag(b) {
+			out[i] = extent[root(i)]
+		}
+	}
+	return out
 }
 
 // withFaint returns k with the faint ink within the writing's extent put

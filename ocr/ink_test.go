@@ -50,6 +50,10 @@ func TestWithoutStrays(t *testing.T) {
 		{"a larger piece apart from the rest stays", [][4]float64{letter(5), {30, 8, 3, 3}}, true, 2},
 		{"a lone dot is left to the speck rule", [][4]float64{dot(20, 10)}, true, 1},
 		{"a speck a 98 dpi fax stretched goes", [][4]float64{{1, 2, 1.2, 2.4}, letter(10), letter(15)}, false, 2},
+		// The last digit of a worn G3 fax (seed 2323) broken into pieces
+		// none bigger than a dot, together the size of a digit.
+		{"a digit worn into dots stays", [][4]float64{letter(5), letter(10), {15, 6, 1.5, 1.5}, {16.5, 8.2, 1.5, 1.5}, {15.5, 10.4, 1.5, 1.5}, {15, 12.6, 1.5, 1.5}}, true, 6},
+		{"two specks together between digits go", [][4]float64{letter(5), dot(12, 12), dot(13.6, 12), letter(17)}, true, 2},
 		{"an apostrophe inside a name stays", [][4]float64{letter(5), {9, 6, 1, 2.4}, letter(12)}, false, 3},
 	}
 	for _, tt := range tests {
