@@ -35,7 +35,9 @@ import (
 //     (read surely, or settled as above) for the administrator and the
 //     person to notify; one read within a fax's noise of exactly one such
 //     name (look-alike letters, letters run together, a lost dot) is
-//     taken as that name (see settleEmail and readNoise);
+//     taken as that name (see settleEmail and readNoise), unless it is
+//     exactly the address of an employee whose name is within noise of
+//     the written one (the name may be the misread one);
 //   - a signer's title that is one of the allowed titles, and a batch
 //     row's reason that is one of the printed reasons.
 //
@@ -238,9 +240,31 @@ func (j *judge) settleEmail(field string, names [][2]string, named bool) {
 	for _, n := range names {
 		made = append(made, emailsFromName(n[0], n[1])...)
 	}
-	if near, ok := nearest(local, made); ok {
+	if near, ok := nearest(local, made); ok && !j.someonesAddress(local, names) {
 		j.settled[field], j.corrected[field] = ByName, near
 	}
+}
+
+// someonesAddress reports whether local is exactly the e-mail name of an
+// employee whose name is within OCR noise of one of names: then the name
+// may be the misread one (Irina Lin read surely as Trina Lin, seed 2323),
+// and the e-mail is not to be taken as made from it. A failed lookup
+// counts as such an employee: nothing is settled on a guess.
+func (j *judge) someonesAddress(local string, names [][2]string) bool {
+	for _, n := range names {
+		for _, q := range [][2]string{{n[0], ""}, {"", n[1]}} {
+			named, err := j.named(q[0], q[1])
+			if err != nil {
+				return true
+			}
+			for _, e := range named {
+				if nameNear(n[0], e.FirstName) && nameNear(n[1], e.LastName) && EmailFromName(local, e.FirstName, e.LastName) {
+					return true
+				}
+			}
+		}
+	}
+	return false
 }
 
 // nameSplits lists the ways a written full name splits into a first and a

@@ -690,6 +690,17 @@ var accessCases = []decideCase{
 		},
 	},
 	{
+		name: "an unsure e-mail that is exactly the address of an employee near a sure administrator's name is not taken as made from that name",
+		form: func(reg *forms.Registry) form {
+			// The name was read surely and wrong (seed 2323: Irina Lin
+			// read Trina Lin at 0.98): the e-mail read right beside it
+			// is Kevin Guzman's, a letter from one made from the name as
+			// read, and is for a person to judge, not to be "corrected".
+			return mirror(reg).set("admin_name", "Kevin Guzmen").set("admin_email", "kguzman").unsure("admin_email")
+		},
+		outcome: Review, review: []string{"admin_email low_confidence"},
+	},
+	{
 		name: "an unsure administrator's name that is no employee's leaves a misread e-mail for review",
 		form: func(reg *forms.Registry) form {
 			// No one on the roster is near Declan Brown (Declan O'Brien
