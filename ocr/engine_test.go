@@ -567,6 +567,12 @@ func TestReadWornType(t *testing.T) {
 		// that the last 2 of a number broke into pieces no bigger than a
 		// dot, which were taken for specks: kept together, they read.
 		{"testdata/worn-g3-fragments.pdf", forms.RowField(3, "employee_number"), "84069942"},
+		// Pages faxed at 98 lines whose toner bled (seeds 8080 and 9292):
+		// the notch under each 5's flag filled, and every reader took the
+		// 5s for 8s. The left edge of the blob still steps in where the
+		// 5's bowl ends.
+		{"testdata/bled-five-g3.pdf", "employee_number", "93158555"},
+		{"testdata/bled-fives-g4.pdf", "employee_number", "90128556"},
 	} {
 		res := readFile(t, e, c.file)
 		if len(res.Forms) != 1 {

@@ -110,7 +110,16 @@ func (e *Engine) readText(t *tess, r region, f *forms.Field, ink inkOf, page *ty
 		return normalise(f, raw2, conf2, e.now().Year()), nil
 	}
 	if chars != nil {
-		return e.checkGlyphs(rd, k, r, f, chars, readAgain, page)
+		out, err := e.checkGlyphs(rd, k, r, f, chars, readAgain, page)
+		if err != nil {
+			return read{}, err
+		}
+		if f.Kind == forms.KindDigits && !page.handwritten() {
+			if text, ok := bledFives(k.whole(r), r, out.text); ok {
+				out = read{text, math.Min(out.conf, disputedConf)}
+			}
+		}
+		return out, nil
 	}
 	// A confident read short of sure is read again. If the two differ,
 	// neither is sure; if they agree, it gains some of the way (Tesseract
