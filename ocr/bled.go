@@ -28,8 +28,9 @@ const (
 )
 
 // bledFives returns text with each 8 that is a bled 5 as a 5, and
-// whether it changed any. k's pieces (faint ink included, see whole)
-// must be the characters one to one, left to right.
+// whether it changed any. k's letter-sized pieces must be the characters
+// one to one, left to right: bled ink is dark, and each character one
+// piece.
 func bledFives(k inkOf, r region, text string) (string, bool) {
 	if !strings.Contains(text, "8") || strings.Trim(text, "0123456789") != "" {
 		return text, false

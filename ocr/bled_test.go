@@ -26,7 +26,7 @@ func TestBledFives(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			r := inkRegion(tt.rects...)
 			k := findInk(r, 128, minBlob)
-			got, changed := bledFives(k.whole(r), r, tt.text)
+			got, changed := bledFives(k, r, tt.text)
 			if got != tt.want || changed != (tt.want != tt.text) {
 				t.Errorf("bledFives(%q) = %q, %v; want %q", tt.text, got, changed, tt.want)
 			}

@@ -115,7 +115,7 @@ func (e *Engine) readText(t *tess, r region, f *forms.Field, ink inkOf, page *ty
 			return read{}, err
 		}
 		if f.Kind == forms.KindDigits && !page.handwritten() {
-			if text, ok := bledFives(k.whole(r), r, out.text); ok {
+			if text, ok := bledFives(k, r, out.text); ok {
 				out = read{text, math.Min(out.conf, disputedConf)}
 			}
 		}
