@@ -251,16 +251,14 @@ func (j *judge) settleEmail(field string, names [][2]string, named bool) {
 // and the e-mail is not to be taken as made from it. A failed lookup
 // counts as such an employee: nothing is settled on a guess.
 func (j *judge) someonesAddress(local string, names [][2]string) bool {
-	for _, n := range names {
-		for _, q := range [][2]string{{n[0], ""}, {"", n[1]}} {
-			named, err := j.named(q[0], q[1])
-			if err != nil {
+	candidates, err := j.sharingName(names)
+	if err != nil {
+		return true
+	}
+	for _, e := range candidates {
+		for _, n := range names {
+			if nameNear(n[0], e.FirstName) && nameNear(n[1], e.LastName) && EmailFromName(local, e.FirstName, e.LastName) {
 				return true
-			}
-			for _, e := range named {
-				if nameNear(n[0], e.FirstName) && nameNear(n[1], e.LastName) && EmailFromName(local, e.FirstName, e.LastName) {
-					return true
-				}
 			}
 		}
 	}
@@ -338,17 +336,27 @@ func (j *judge) onRoster(splits [][2]string) (Employee, bool) {
 // (nameNear) of a first/last name split, among those who share its first
 // or its last name as read: a misread seldom takes both.
 func (j *judge) nearOnRoster(splits [][2]string) (Employee, bool) {
-	var candidates []Employee
+	candidates, err := j.sharingName(splits)
+	if err != nil {
+		return Employee{}, false
+	}
+	return oneNear(splits, candidates)
+}
+
+// sharingName lists the employees who share the first or the last name
+// of one of the first/last name splits.
+func (j *judge) sharingName(splits [][2]string) ([]Employee, error) {
+	var out []Employee
 	for _, n := range splits {
 		for _, q := range [][2]string{{n[0], ""}, {"", n[1]}} {
 			named, err := j.named(q[0], q[1])
 			if err != nil {
-				return Employee{}, false
+				return nil, err
 			}
-			candidates = append(candidates, named...)
+			out = append(out, named...)
 		}
 	}
-	return oneNear(splits, candidates)
+	return out, nil
 }
 
 // named lists the employees of a name (an empty first or last name
