@@ -1,7 +1,6 @@
 package ocr
 
 import (
-	"image"
 	"slices"
 	"strings"
 )
@@ -75,7 +74,11 @@ func bledFive(k inkOf, r region, b blob) bool {
 	}
 	stride := r.img.Rect.Dx()
 	inked := func(x, y int) bool { return k.mask[(b.bounds.Min.Y+y)*stride+b.bounds.Min.X+x] }
-	if float64(holes(inked, w, h)) > bleedHoles*float64(w*h) {
+	paper := 0
+	for _, a := range holeAreas(k.mask, stride, b.bounds) {
+		paper += a
+	}
+	if float64(paper) > bleedHoles*float64(w*h) {
 		return false
 	}
 	var sum, rows int
@@ -87,38 +90,4 @@ func bledFive(k inkOf, r region, b blob) bool {
 		sum, rows = sum+x, rows+1
 	}
 	return rows > 0 && float64(sum) >= fiveNotch*float64(rows*w)
-}
-
-// holes counts the paper pixels of a w×h box that no path of paper
-// leads from to the box's edge.
-func holes(inked func(x, y int) bool, w, h int) int {
-	seen := make([]bool, w*h)
-	var stack []image.Point
-	for y := 0; y < h; y++ {
-		for x := 0; x < w; x++ {
-			if (x == 0 || y == 0 || x == w-1 || y == h-1) && !inked(x, y) {
-				seen[y*w+x] = true
-				stack = append(stack, image.Pt(x, y))
-			}
-		}
-	}
-	for len(stack) > 0 {
-		p := stack[len(stack)-1]
-		stack = stack[:len(stack)-1]
-		for _, q := range []image.Point{{p.X + 1, p.Y}, {p.X - 1, p.Y}, {p.X, p.Y + 1}, {p.X, p.Y - 1}} {
-			if q.X >= 0 && q.Y >= 0 && q.X < w && q.Y < h && !seen[q.Y*w+q.X] && !inked(q.X, q.Y) {
-				seen[q.Y*w+q.X] = true
-				stack = append(stack, q)
-			}
-		}
-	}
-	n := 0
-	for y := 0; y < h; y++ {
-		for x := 0; x < w; x++ {
-			if !seen[y*w+x] && !inked(x, y) {
-				n++
-			}
-		}
-	}
-	return n
 }

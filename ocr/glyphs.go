@@ -237,6 +237,19 @@ func nearestGlyph(protos []glyphProto, vec []float64, chars string) (byte, float
 // box b: areas of paper the ink closes all round, bigger than a speck of
 // paper a blot leaves.
 func countHoles(mask []bool, w int, b image.Rectangle) int {
+	minHole := max(2, b.Dx()*b.Dy()/100)
+	n := 0
+	for _, a := range holeAreas(mask, w, b) {
+		if a >= minHole {
+			n++
+		}
+	}
+	return n
+}
+
+// holeAreas returns the size, in pixels, of each area of paper the ink of
+// mask (w pixels wide) closes all round inside box b.
+func holeAreas(mask []bool, w int, b image.Rectangle) []int {
 	bw, bh := b.Dx()+2, b.Dy()+2 // a margin of paper all round
 	ink := func(x, y int) bool {
 		x, y = x+b.Min.X-1, y+b.Min.Y-1
@@ -265,12 +278,11 @@ func countHoles(mask []bool, w int, b image.Rectangle) int {
 		return n
 	}
 	fill(0) // the paper around the character
-	minHole := max(2, b.Dx()*b.Dy()/100)
-	holes := 0
+	var areas []int
 	for i := range seen {
-		if !seen[i] && !ink(i%bw, i/bw) && fill(i) >= minHole {
-			holes++
+		if !seen[i] && !ink(i%bw, i/bw) {
+			areas = append(areas, fill(i))
 		}
 	}
-	return holes
+	return areas
 }
