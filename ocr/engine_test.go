@@ -658,6 +658,13 @@ func TestIdentifyRealPages(t *testing.T) {
 		// has. It was taken for an unknown revision 08/01/2023, and the
 		// batch's second page for its first.
 		{"stamp read as a day to come", "testdata/future-stamp-batch.pdf", "batch-removal", "05/01/2023", 0},
+		// A batch-removal page faxed in G4 at 98 lines, turned 2.9
+		// degrees (seed 5353). Read alone, the stamp box's header rule,
+		// broken by the fax, was read as letters ("eee vee 2.") and the
+		// stamp as 08/01/2022, which the band read too, unsurely: the
+		// page was taken for a revision never posted. With the rule's rows
+		// whitened the box reads 05/01/2023.
+		{"stamp over the header rule", "testdata/stamp-rule-g4.pdf", "batch-removal", "05/01/2023", 0},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			res := readFile(t, eng, tc.file)

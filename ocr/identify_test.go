@@ -130,3 +130,67 @@ func TestHeaderRule(t *testing.T) {
 		}
 	}
 }
+
+func TestWithoutRules(t *testing.T) {
+	const w, h = 300, 40
+	// A line of "text" on rows 5-24 (dark cells, as digits' strokes
+	// leave), and a rule on rows 30-33 with rows 29 and 34 its blurred
+	// edges.
+	draw := func(rule func(x int) bool) *image.Gray {
+		img := image.NewGray(image.Rect(0, 0, w, h))
+		for i := range img.Pix {
+			img.Pix[i] = 255
+		}
+		for y := 5; y < 25; y++ {
+			for x := 150; x < 290; x++ {
+				if (x/6)%2 == 0 && (y < 8 || y > 21 || x%6 < 2) {
+					img.Pix[y*w+x] = 0
+				}
+			}
+		}
+		for x := range w {
+			if !rule(x) {
+				continue
+			}
+			for y := 30; y < 34; y++ {
+				img.Pix[y*w+x] = 0
+			}
+			if x%5 == 0 {
+				img.Pix[29*w+x], img.Pix[34*w+x] = 60, 60
+			}
+		}
+		return img
+	}
+	dark := func(img *image.Gray, y0, y1 int) int {
+		n := 0
+		for y := y0; y < y1; y++ {
+			for x := range w {
+				if img.Pix[y*w+x] < 128 {
+					n++
+				}
+			}
+		}
+		return n
+	}
+	want := dark(draw(func(int) bool { return false }), 0, 25)
+	for _, c := range []struct {
+		name string
+		rule func(x int) bool
+		want bool
+	}{
+		{"whole", func(int) bool { return true }, true},
+		{"broken by a fax", func(x int) bool { return x%40 < 25 }, true},
+		{"none", func(int) bool { return false }, false},
+	} {
+		img := draw(c.rule)
+		if got := withoutRules(img); got != c.want {
+			t.Errorf("%s: found a rule %v, want %v", c.name, got, c.want)
+		}
+		if got := dark(img, 0, 25); got != want {
+			t.Errorf("%s: %d dark pixels of text left, want %d", c.name, got, want)
+		}
+		if got := dark(img, 25, h); got != 0 {
+			t.Errorf("%s: %d dark pixels of the rule left", c.name, got)
+		}
+	}
+}
