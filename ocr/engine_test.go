@@ -573,6 +573,13 @@ func TestReadWornType(t *testing.T) {
 		// 5's bowl ends.
 		{"testdata/bled-five-g3.pdf", "employee_number", "93158555"},
 		{"testdata/bled-fives-g4.pdf", "employee_number", "90128556"},
+		// A batch page faxed in G4 at 98 lines whose toner bled so far
+		// that its first four readings fitted no face (seed 5353): the
+		// page was taken for handwriting and the typed reader stood aside,
+		// leaving Tesseract's 3 and 8 for 5s. Its characters stand level
+		// as type does, so it is not.
+		{"testdata/bled-typed-g4.pdf", forms.RowField(3, "employee_number"), "45585422"},
+		{"testdata/bled-typed-g4.pdf", forms.RowField(4, "employee_number"), "45585422"},
 	} {
 		res := readFile(t, e, c.file)
 		if len(res.Forms) != 1 {

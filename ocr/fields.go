@@ -228,7 +228,7 @@ func (c *charReads) readTyped(k inkOf, r region, f *forms.Field, page *typedTall
 		return err
 	}
 	c.typed, c.typedRun = typed, true
-	page.note(typed.fit)
+	page.note(typed.fit, evenType(k, r.px))
 	return nil
 }
 

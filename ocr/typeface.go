@@ -397,14 +397,50 @@ const (
 	handTells = 4
 )
 
-func (t *typedTally) note(fit float64) {
+// note counts a reading fitting fit of ink whose characters stand even
+// as type does (see evenType). Type fitting no face is no sign of a hand:
+// a fax whose toner bled fits none (0.65-0.70 over a whole page, seed
+// 5353), and taken for handwriting, the typed reader stood aside for the
+// rest of the page.
+func (t *typedTally) note(fit float64, even bool) {
 	switch {
 	case t == nil:
 	case fit >= typedFit:
 		t.good++
-	case fit < handFit:
+	case fit < handFit && !even:
 		t.poor++
 	}
+}
+
+// Type on the forms is set at 10 to 12 points: its digits stand about 7
+// to 8.5 points tall, 9 where a fax bled, their tops level.
+const (
+	typeTall = 9.6 // points: the tallest type's characters
+	evenBy   = 0.1 // of their height: how far type's tops stray
+)
+
+// evenType reports whether the characters of k stand as type does: no
+// taller than typeTall, and their tops within evenBy of their height,
+// where a hand's rise and fall. (A date's slashes reach lower than its
+// digits in many faces, so only the tops are compared. On a corpus of 200
+// submissions, 17 of 23 typed readings fitting no face stood so, among
+// them all of the bled page's, and 3 of 546 hand-printed ones.)
+func evenType(k inkOf, px float64) bool {
+	_, h := typeLine(k)
+	if h <= 0 || float64(h) > typeTall*px {
+		return false
+	}
+	tallest := 0
+	for _, b := range k.blobs {
+		tallest = max(tallest, b.bounds.Dy())
+	}
+	lo, hi := math.MaxInt, math.MinInt
+	for _, b := range k.blobs {
+		if 2*b.bounds.Dy() >= tallest { // not a piece a fax broke off, nor a hyphen
+			lo, hi = min(lo, b.bounds.Min.Y), max(hi, b.bounds.Min.Y)
+		}
+	}
+	return float64(hi-lo) < evenBy*float64(h)
 }
 
 func (t *typedTally) handwritten() bool {

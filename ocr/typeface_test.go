@@ -4,6 +4,9 @@ import (
 	"image"
 	"testing"
 
+	"golang.org/x/image/font"
+	"golang.org/x/image/math/fixed"
+
 	"github.com/lausd/misis-intake/forms"
 )
 
@@ -168,27 +171,92 @@ func TestTypedReadsMisreadDate(t *testing.T) {
 func TestTypedTally(t *testing.T) {
 	tests := []struct {
 		fits []float64
+		even bool // the ink stands as type does
 		hand bool
 	}{
-		{nil, false},
-		{[]float64{0.5, 0.45, 0.6, 0.55}, true},
-		{[]float64{0.5, 0.45, 0.6}, false},
-		{[]float64{0.9, 0.5, 0.45, 0.6, 0.55, 0.4}, false}, // type worn in places
-		{[]float64{0.5, 0.75, 0.45, 0.6, 0.72}, false},     // between: not counted
+		{nil, false, false},
+		{[]float64{0.5, 0.45, 0.6, 0.55}, false, true},
+		{[]float64{0.5, 0.45, 0.6}, false, false},
+		{[]float64{0.9, 0.5, 0.45, 0.6, 0.55, 0.4}, false, false}, // type worn in places
+		{[]float64{0.5, 0.75, 0.45, 0.6, 0.72}, false, false},     // between: not counted
+		{[]float64{0.67, 0.68, 0.65, 0.68, 0.66}, true, false},    // type a fax bled
 	}
 	for _, tt := range tests {
 		var tally typedTally
 		for _, f := range tt.fits {
-			tally.note(f)
+			tally.note(f, tt.even)
 		}
 		if got := tally.handwritten(); got != tt.hand {
 			t.Errorf("fits %v: handwritten %v, want %v", tt.fits, got, tt.hand)
 		}
 	}
 	var none *typedTally
-	none.note(0.3)
+	none.note(0.3, false)
 	if none.handwritten() {
 		t.Error("a nil tally told a page handwritten")
+	}
+}
+
+// TestEvenType checks which ink stands as type does: typed digits, clean
+// or bled, and not hand-printed ones rising and falling, nor type taller
+// than the forms are filled in.
+func TestEvenType(t *testing.T) {
+	monoFont := "/usr/share/fonts/truetype/liberation/LiberationMono-Regular.ttf"
+	// wandering draws s a character at a time, each size points high
+	// scaled by sizes[i] and raised by rise[i] points.
+	wandering := func(path string, size float64, s string, sizes, rise []float64) (region, inkOf) {
+		img := image.NewGray(image.Rect(0, 0, 500, 84))
+		for i := range img.Pix {
+			img.Pix[i] = 255
+		}
+		k := fieldDPI / 72
+		x := 4 * k
+		for i, c := range s {
+			face := loadFace(t, path, size*sizes[i%len(sizes)], fieldDPI)
+			d := font.Drawer{Dst: img, Src: image.Black, Face: face, Dot: fixed.P(int(x), int((17.5-rise[i%len(rise)])*k))}
+			d.DrawString(string(c))
+			x = float64(d.Dot.X.Round()) + 0.8*k
+		}
+		r := region{img: img, near: make([]bool, len(img.Pix)), px: k, box: boxF{0, 0, 120, 20}}
+		return r, findInk(r, 128, minBlob)
+	}
+	bled := func(r region) inkOf {
+		img := r.img
+		out := image.NewGray(img.Rect)
+		copy(out.Pix, img.Pix)
+		w, h := img.Rect.Dx(), img.Rect.Dy()
+		for y := 1; y < h-1; y++ {
+			for x := 1; x < w-1; x++ {
+				for _, d := range []int{-1, 1, -w, w} {
+					if img.Pix[y*w+x+d] < 128 {
+						out.Pix[y*w+x] = 0
+					}
+				}
+			}
+		}
+		r.img = out
+		return findInk(r, 128, minBlob)
+	}
+	typed, typedInk := inkedField(t, monoFont, 10, "4558802")
+	_, helv := inkedField(t, printFont, 11, "11/19/2026")
+	_, big := inkedField(t, printFont, 15, "4558802")
+	_, hand := wandering(handFont, 14, "4558802", []float64{1, 0.93, 1.06, 0.97}, []float64{0, 1.2, -0.6, 0.8, 0.2})
+	_, small := wandering(handFont, 10, "4558802", []float64{1}, []float64{0, 1.5, 0.3, -1})
+	for _, tc := range []struct {
+		name string
+		ink  inkOf
+		want bool
+	}{
+		{"typed", typedInk, true},
+		{"typed date", helv, true},
+		{"typed, bled", bled(typed), true},
+		{"typed, large", big, false},
+		{"hand-printed", hand, false},
+		{"hand-printed small, rising and falling", small, false},
+	} {
+		if got := evenType(tc.ink, fieldDPI/72); got != tc.want {
+			t.Errorf("%s: even %v, want %v", tc.name, got, tc.want)
+		}
 	}
 }
 
