@@ -188,6 +188,24 @@ func stacked(a, b image.Rectangle) bool {
 	return 2*shared >= min(a.Dx(), b.Dx())
 }
 
+// dot returns the dot product of a and b[:len(a)], summed four ways at
+// once: the character reader's hottest loop.
+func dot(a, b []float64) float64 {
+	b = b[:len(a)]
+	var s0, s1, s2, s3 float64
+	k := 0
+	for ; k+4 <= len(a); k += 4 {
+		s0 += a[k] * b[k]
+		s1 += a[k+1] * b[k+1]
+		s2 += a[k+2] * b[k+2]
+		s3 += a[k+3] * b[k+3]
+	}
+	for ; k < len(a); k++ {
+		s0 += a[k] * b[k]
+	}
+	return (s0 + s1) + (s2 + s3)
+}
+
 // nearestGlyph returns the character of chars most of the kNearest
 // prototypes nearest to vec are, and the share of them that are.
 func nearestGlyph(protos []glyphProto, vec []float64, chars string) (byte, float64) {
@@ -202,12 +220,7 @@ func nearestGlyph(protos []glyphProto, vec []float64, chars string) (byte, float
 		if strings.IndexByte(chars, p.char) < 0 {
 			continue
 		}
-		var dot float64
-		vec := vec[:len(p.vec)]
-		for k, v := range p.vec {
-			dot += v * vec[k]
-		}
-		h := hit{1 - dot, p.char}
+		h := hit{1 - dot(p.vec, vec), p.char}
 		if len(hits) == kNearest && h.d >= hits[kNearest-1].d {
 			continue
 		}

@@ -352,6 +352,24 @@ func integralBytes(img *image.Gray, r image.Rectangle) (sum, sumSq []int) {
 	return sum, sumSq
 }
 
+// dotBytes returns the sum of the products of a's bytes and b's, b at
+// least as long: the registration's hottest loop, summed four ways at once.
+func dotBytes(a, b []uint8) int {
+	b = b[:len(a)]
+	var s0, s1, s2, s3 int
+	k := 0
+	for ; k+4 <= len(a); k += 4 {
+		s0 += int(a[k]) * int(b[k])
+		s1 += int(a[k+1]) * int(b[k+1])
+		s2 += int(a[k+2]) * int(b[k+2])
+		s3 += int(a[k+3]) * int(b[k+3])
+	}
+	for ; k < len(a); k++ {
+		s0 += int(a[k]) * int(b[k])
+	}
+	return s0 + s1 + s2 + s3
+}
+
 // match finds where the template patch lm lies in page (both at fineDPI,
 // page already roughly aligned), searching ±radius pixels, and returns the
 // displacement with sub-pixel refinement and its correlation.
@@ -382,10 +400,7 @@ func match(tmpl, page *image.Gray, lm landmark, radius int) (dx, dy, score float
 			for y := r.Min.Y; y < r.Max.Y; y++ {
 				trow := tmpl.Pix[y*tmpl.Stride+r.Min.X : y*tmpl.Stride+r.Max.X]
 				prow := page.Pix[(y+j)*page.Stride+r.Min.X+i : (y+j)*page.Stride+r.Max.X+i]
-				prow = prow[:len(trow)]
-				for k, t := range trow {
-					istp += int(t) * int(prow[k])
-				}
+				istp += dotBytes(trow, prow)
 			}
 			x0, y0, x1, y1 := r.Min.X+i, r.Min.Y+j, r.Max.X+i, r.Max.Y+j
 			sp, spp, stp := float64(boxSum(sum, x0, y0, x1, y1)), float64(boxSum(sumSq, x0, y0, x1, y1)), float64(istp)

@@ -566,26 +566,34 @@ func (b inkBand) read(f *typeFace, h int, chars string) typedRead {
 		}
 		return scores[x]
 	}
+	steps := make([]int, len(chars))
+	for c, s := range shapesOf {
+		steps[c] = int(math.Round(s.adv))
+	}
 	bestEnd, bestX, bestC := math.Inf(-1), -1, -1
 	for x := 0; x < b.w; x++ {
-		for c, s := range shapesOf {
-			var n node
-			if lead := x + s.lead; lead >= b.left-slack && lead <= b.left+slack {
-				n = node{ok: true, prevX: -1, prevC: -1}
-			}
-			for pc, ps := range shapesOf {
-				step := int(math.Round(ps.adv))
-				for j := -1; j <= 1; j++ {
-					px := x - step - j
-					if px < 0 || dp[px] == nil || !dp[px][pc].ok {
-						continue
-					}
-					cand := dp[px][pc]
-					t := cand.total - 0.02*math.Abs(float64(j))*ps.adv
-					if !n.ok || t > n.total {
-						n = node{total: t, width: cand.width, prevX: px, prevC: pc, ok: true}
-					}
+		// The best string before a character with its pen at x: the same
+		// whichever character follows.
+		var prev node
+		for pc, ps := range shapesOf {
+			for j := -1; j <= 1; j++ {
+				px := x - steps[pc] - j
+				if px < 0 || dp[px] == nil || !dp[px][pc].ok {
+					continue
 				}
+				cand := dp[px][pc]
+				t := cand.total - 0.02*math.Abs(float64(j))*ps.adv
+				if !prev.ok || t > prev.total {
+					prev = node{total: t, width: cand.width, prevX: px, prevC: pc, ok: true}
+				}
+			}
+		}
+		for c, s := range shapesOf {
+			n := prev
+			if lead := x + s.lead; lead >= b.left-slack && lead <= b.left+slack && !(prev.ok && prev.total > 0) {
+				// The string may start here, unless one before it scores
+				// better than nothing.
+				n = node{ok: true, prevX: -1, prevC: -1}
 			}
 			if !n.ok {
 				continue
