@@ -590,10 +590,19 @@ func TestReadWornType(t *testing.T) {
 			t.Errorf("%s: %s = %q (%.2f, sure %v), want %s", c.file, c.field, v.Text, v.Confidence, v.Sure, c.want)
 		}
 	}
+	// A typed 11/10/2026 on a G4 fax at fine resolution (seed 8484) that
+	// Tesseract read 11/16/2026 twice, at 0.79 and 0.95, and the typed
+	// reader (every character clear) and the character reader read
+	// right: two readers against one, it is shown as they read it, and
+	// not sure. It was sure and wrong.
+	res := readFile(t, e, "testdata/date-tess-twice.tif")
+	if v := res.Forms[0].Values["admin_signature_date"]; v.Text != "11/10/2026" || v.Sure {
+		t.Errorf("admin_signature_date = %q (%.2f, sure %v), want 11/10/2026, not sure", v.Text, v.Confidence, v.Sure)
+	}
 	// On the worn G3 page a 4 worn to its stem reads as a 1 to the
 	// character reader and the typed reader alike, the character reader
 	// reading five of its seven pieces confidently: too few to be sure.
-	res := readFile(t, e, "testdata/worn-g3-batch.pdf")
+	res = readFile(t, e, "testdata/worn-g3-batch.pdf")
 	if v := res.Forms[0].Values[forms.RowField(8, "employee_number")]; v.Text != "49566488" && v.Sure {
 		t.Errorf("row08.employee_number = %q (%.2f), sure, want 49566488 or unsure", v.Text, v.Confidence)
 	}

@@ -288,6 +288,10 @@ const sureShare = 0.75
 //     character clear of doubt (clearMargin): the typed reading is
 //     shown, never sure, even where Tesseract read the same twice (a
 //     speck over a 5 read twice as an 8 at 0.8, seed 7878);
+//   - the typed reader, every character clear, and the character reader
+//     agreeing on another reading than Tesseract's: theirs is shown,
+//     never sure, however often Tesseract read the same (a typed date,
+//     seed 8484);
 //   - Tesseract twice the same is taken, with no more than tieConf, short
 //     of the digits' threshold: the character reader read otherwise, and
 //     though on type it is the weaker of the two (it cannot part touching
@@ -393,6 +397,15 @@ func (e *Engine) checkGlyphs(rd read, k inkOf, r region, f *forms.Field, chars *
 		// read at 0.79 to 0.91), and Tesseract's reading, though read
 		// twice alike, is not to be trusted over it. Never sure: it is
 		// one reader's.
+		return read{typed.text, 0.5 * typed.fit}, nil
+	case typed.clear() && typed.margin >= clearMargin && hasForm(typed.text) && digits(typed.text) == gd && gd != td:
+		// The typed reader, every character clear of doubt, and the
+		// character reader agree on another reading than Tesseract's
+		// first: two readers that fail in different ways against one,
+		// however often it read the same (seed 8484: a typed 11/10/2026
+		// Tesseract read 11/16/2026 twice, sure at 0.94). Never sure: the
+		// character reader read too few characters confidently to make
+		// it so (see agreed).
 		return read{typed.text, 0.5 * typed.fit}, nil
 	case again.text == rd.text && rd.text != "":
 		if f.Kind == forms.KindDate {
