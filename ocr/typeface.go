@@ -412,6 +412,10 @@ func (t *typedTally) note(fit float64, even bool) {
 	}
 }
 
+func (t *typedTally) handwritten() bool {
+	return t != nil && t.good == 0 && t.poor >= handTells
+}
+
 // Type on the forms is set at 10 to 12 points: its digits stand about 7
 // to 8.5 points tall, 9 where a fax bled, their tops level.
 const (
@@ -441,10 +445,6 @@ func evenType(k inkOf, px float64) bool {
 		}
 	}
 	return float64(hi-lo) < evenBy*float64(h)
-}
-
-func (t *typedTally) handwritten() bool {
-	return t != nil && t.good == 0 && t.poor >= handTells
 }
 
 // typeLine returns the baseline of the ink k (the row below its foot)
