@@ -1,7 +1,6 @@
 package ocr
 
 import (
-	"slices"
 	"strings"
 )
 
@@ -34,7 +33,7 @@ func bledFives(k inkOf, r region, text string) (string, bool) {
 	if !strings.Contains(text, "8") || strings.Trim(text, "0123456789") != "" {
 		return text, false
 	}
-	chars := letterPieces(k)
+	chars := letterPieces(k, 6)
 	if len(chars) != len(text) {
 		return text, false
 	}
@@ -46,23 +45,6 @@ func bledFives(k inkOf, r region, text string) (string, bool) {
 		}
 	}
 	return string(out), changed
-}
-
-// letterPieces returns k's pieces at least 0.6 as tall as the tallest,
-// left to right.
-func letterPieces(k inkOf) []blob {
-	tallest := 0
-	for _, b := range k.blobs {
-		tallest = max(tallest, b.bounds.Dy())
-	}
-	var out []blob
-	for _, b := range k.blobs {
-		if 10*b.bounds.Dy() >= 6*tallest {
-			out = append(out, b)
-		}
-	}
-	slices.SortFunc(out, func(a, b blob) int { return a.bounds.Min.X - b.bounds.Min.X })
-	return out
 }
 
 // bledFive reports whether piece b of k is a solid character whose left

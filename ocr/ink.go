@@ -217,6 +217,24 @@ func findInk(r region, thr uint8, minArea float64) inkOf {
 	return out
 }
 
+// letterPieces returns k's pieces at least tenths/10 as tall as the
+// tallest, left to right: the characters, not the pieces a fax broke off
+// them nor a hyphen.
+func letterPieces(k inkOf, tenths int) []blob {
+	tallest := 0
+	for _, b := range k.blobs {
+		tallest = max(tallest, b.bounds.Dy())
+	}
+	var out []blob
+	for _, b := range k.blobs {
+		if 10*b.bounds.Dy() >= tenths*tallest {
+			out = append(out, b)
+		}
+	}
+	slices.SortFunc(out, func(a, b blob) int { return a.bounds.Min.X - b.bounds.Min.X })
+	return out
+}
+
 // clean returns a copy of r's image with only the kept ink, black on
 // white, cropped to the ink with a margin: what Tesseract should see.
 func (k inkOf) clean(r region, margin int) *image.Gray {

@@ -434,15 +434,9 @@ func evenType(k inkOf, px float64) bool {
 	if h <= 0 || float64(h) > typeTall*px {
 		return false
 	}
-	tallest := 0
-	for _, b := range k.blobs {
-		tallest = max(tallest, b.bounds.Dy())
-	}
 	lo, hi := math.MaxInt, math.MinInt
-	for _, b := range k.blobs {
-		if 2*b.bounds.Dy() >= tallest { // not a piece a fax broke off, nor a hyphen
-			lo, hi = min(lo, b.bounds.Min.Y), max(hi, b.bounds.Min.Y)
-		}
+	for _, b := range letterPieces(k, 5) {
+		lo, hi = min(lo, b.bounds.Min.Y), max(hi, b.bounds.Min.Y)
 	}
 	return float64(hi-lo) < evenBy*float64(h)
 }
@@ -451,15 +445,9 @@ func evenType(k inkOf, px float64) bool {
 // and the height of its characters: the median over its letter-sized
 // pieces, for a fax may break a digit into a short piece or two.
 func typeLine(k inkOf) (base, h int) {
-	tallest := 0
-	for _, b := range k.blobs {
-		tallest = max(tallest, b.bounds.Dy())
-	}
 	var feet, tops []int
-	for _, b := range k.blobs {
-		if 2*b.bounds.Dy() >= tallest {
-			feet, tops = append(feet, b.bounds.Max.Y), append(tops, b.bounds.Min.Y)
-		}
+	for _, b := range letterPieces(k, 5) {
+		feet, tops = append(feet, b.bounds.Max.Y), append(tops, b.bounds.Min.Y)
 	}
 	if len(feet) == 0 {
 		return 0, 0
