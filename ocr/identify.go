@@ -349,24 +349,23 @@ func (e *Engine) readStamp(t *tess, up *image.Gray, m affine, rev *forms.Revisio
 	// The stamp is right-aligned on some revisions and left on others;
 	// read the whole box with a little room.
 	crop := warp(up, m, boxF{b.X - 4, b.Y - 3, b.W + 8, b.H + 6}, stampDPI/72)
-	words, err := t.read(crop, stampDPI, psmLine, "Rev.()0123456789/ ")
-	if err != nil {
-		return "", 0, fmt.Errorf("read revision stamp: %w", err)
-	}
-	if s, c := findStamp(words); s != "" {
+	read := func() (string, float64, error) {
+		words, err := t.read(crop, stampDPI, psmLine, "Rev.()0123456789/ ")
+		if err != nil {
+			return "", 0, fmt.Errorf("read revision stamp: %w", err)
+		}
+		s, c := findStamp(words)
 		return s, c, nil
 	}
+	s, c, err := read()
 	// The room left around the box takes in the header rule under it; a
 	// fax that breaks the rule leaves pieces Tesseract reads as letters,
-	// spoiling the line. Read it again without the rule.
-	if !withoutRules(crop) {
-		return "", 0, nil
+	// spoiling the line. A box read as no stamp is read again without
+	// the rule.
+	if err == nil && s == "" && withoutRules(crop) {
+		return read()
 	}
-	if words, err = t.read(crop, stampDPI, psmLine, "Rev.()0123456789/ "); err != nil {
-		return "", 0, fmt.Errorf("read revision stamp: %w", err)
-	}
-	s, c := findStamp(words)
-	return s, c, nil
+	return s, c, err
 }
 
 // ruleShare is the least share of a row's width a printed rule darkens,
