@@ -257,6 +257,16 @@ func (k inkOf) clean(r region, margin int) *image.Gray {
 	return out
 }
 
+// letterStroke is the length, in points, of the shortest stroke of a
+// letter: ink reaching so far, across or down, is no speck.
+const letterStroke = 3.5
+
+// strokeLong reports whether the extent b (at px pixels a point) reaches
+// letterStroke across or down.
+func strokeLong(b image.Rectangle, px float64) bool {
+	return float64(b.Dy())/px >= letterStroke || float64(b.Dx())/px >= letterStroke
+}
+
 // Strays are pieces of ink no bigger than a dot that stand apart from the
 // writing: what a fax line or a scanner's dust leaves beside a field.
 const (
@@ -305,13 +315,12 @@ func (k inkOf) withoutStrays(r region, anywhere bool) inkOf {
 	// no piece of them is.
 	frags := k.fragments(small, int(math.Ceil(fragmentGap*r.px)))
 	inGap := func(i int) bool {
-		if f := frags[i]; float64(f.Dy())/r.px >= 3.5 || float64(f.Dx())/r.px >= 3.5 {
+		if strokeLong(frags[i], r.px) {
 			return false
 		}
 		b := k.blobs[i]
 		for _, o := range k.blobs {
-			big := float64(o.bounds.Dy())/r.px >= 3.5 || float64(o.bounds.Dx())/r.px >= 3.5
-			if big && o.bounds.Min.X < b.bounds.Max.X && b.bounds.Min.X < o.bounds.Max.X {
+			if strokeLong(o.bounds, r.px) && o.bounds.Min.X < b.bounds.Max.X && b.bounds.Min.X < o.bounds.Max.X {
 				return false
 			}
 		}
@@ -323,7 +332,7 @@ func (k inkOf) withoutStrays(r region, anywhere bool) inkOf {
 	// broke off a digit lies against the rest of it.)
 	line, pieces := image.Rectangle{}, 0
 	for _, o := range k.blobs {
-		if float64(o.bounds.Dy())/r.px >= 3.5 {
+		if float64(o.bounds.Dy())/r.px >= letterStroke {
 			line, pieces = line.Union(o.bounds), pieces+1
 		}
 	}
@@ -357,8 +366,7 @@ func (k inkOf) fragments(frag func(blob) bool, gap int) []image.Rectangle {
 	for i := range parent {
 		parent[i] = i
 	}
-	var root func(int) int
-	root = func(i int) int {
+	root := func(i int) int {
 		for parent[i] != i {
 			parent[i] = parent[parent[i]]
 			i = parent[i]

@@ -139,12 +139,11 @@ func doubtOddYears(vals map[string]forms.Value, fields []forms.Field, thr float6
 }
 
 // letterSized counts the pieces of ink the size of a letter: a stroke
-// 3.5pt long or a blot of 4pt².
+// letterStroke long or a blot of 4pt².
 func letterSized(k inkOf, r region) int {
 	n := 0
 	for _, b := range k.blobs {
-		h, w := float64(b.bounds.Dy())/r.px, float64(b.bounds.Dx())/r.px
-		if h >= 3.5 || w >= 3.5 || float64(b.area)/(r.px*r.px) >= 4 {
+		if strokeLong(b.bounds, r.px) || float64(b.area)/(r.px*r.px) >= 4 {
 			n++
 		}
 	}
