@@ -367,6 +367,9 @@ func (e *Engine) checkGlyphs(rd read, k inkOf, r region, f *forms.Field, chars *
 		return read{}, err
 	}
 	tessHasForm := hasForm(rd.text) || hasForm(again.text)
+	// The typed reader read the field's form with every character clear
+	// of doubt (clearMargin).
+	typedClearly := typed.clear() && typed.margin >= clearMargin && hasForm(typed.text)
 	switch {
 	case !tessHasForm && hasForm(second.text) && typed.lends(second.text) > 0:
 		// Neither of Tesseract's readings has the field's form (41/16/2026,
@@ -388,7 +391,7 @@ func (e *Engine) checkGlyphs(rd read, k inkOf, r region, f *forms.Field, chars *
 		// number, say. It is shown as read, never sure, for the rules to
 		// judge.
 		return read{rd.text, math.Min(rd.conf, typedTieConf)}, nil
-	case f.Kind == forms.KindDigits && typed.clear() && typed.margin >= clearMargin && hasForm(typed.text) &&
+	case f.Kind == forms.KindDigits && typedClearly &&
 		digits(typed.text) != td && digits(typed.text) != digits(again.text) && digits(again.text) != gd:
 		// The typed reader reads other digits than Tesseract with every
 		// character clear of doubt, and no two other readers agree: on
@@ -398,7 +401,7 @@ func (e *Engine) checkGlyphs(rd read, k inkOf, r region, f *forms.Field, chars *
 		// twice alike, is not to be trusted over it. Never sure: it is
 		// one reader's.
 		return read{typed.text, 0.5 * typed.fit}, nil
-	case typed.clear() && typed.margin >= clearMargin && hasForm(typed.text) && digits(typed.text) == gd && gd != td:
+	case typedClearly && digits(typed.text) == gd && gd != td:
 		// The typed reader, every character clear of doubt, and the
 		// character reader agree on another reading than Tesseract's
 		// first: two readers that fail in different ways against one,
